@@ -1,0 +1,35 @@
+"""The Brain seam: the director's judgement, pydantic in and out.
+
+`rules.py` decides offline and deterministically; an LLM brain implements the same protocol.
+Code outside the brain enforces the craft (lint) and the one-variable rule, whatever brain runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from director.film import Bible, Brief, PromptSpec, QCReport, Revision, Shot
+from director.plan import ShotList
+
+
+class Brain(Protocol):
+    name: str
+
+    def plan(self, brief: Brief, durations: Sequence[float]) -> ShotList:
+        """Turn a brief into a bible and a shot list.
+
+        `durations` are the clip lengths the target model accepts (ascending); every shot's
+        duration is one of them and their sum comes as close to the brief's target as they allow.
+        """
+        ...
+
+    def write(self, shot: Shot, bible: Bible) -> PromptSpec:
+        """Write the four-part prompt for one shot, pasting character descriptors verbatim."""
+        ...
+
+    def revise(
+        self, shot: Shot, spec: PromptSpec, qc: QCReport, history: list[Revision]
+    ) -> Revision | None:
+        """Pick ONE variable to change for a failed take, or None to give up on the shot."""
+        ...

@@ -1,0 +1,71 @@
+"""Settings from the environment. Secrets are not read here: each provider factory reads its own
+key when it is built, so no settings object, state or checkpoint ever holds one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from director.errors import DirectorError
+
+
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DirectorError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise DirectorError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _env_float(name: str, default: float | None) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DirectorError(f"{name}={raw!r} is not a number") from None
+    if value < 0:
+        raise DirectorError(f"{name}={value} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-wide defaults; every field has an env var and a CLI flag may override it."""
+
+    provider: str = field(default="animatic", metadata={"env": "DIRECTOR_PROVIDER"})
+    """Provider for every shot unless routing says otherwise."""
+    tier: str = field(default="draft", metadata={"env": "DIRECTOR_TIER"})
+    """draft or final; overrides the brief's tier when set."""
+    projects_dir: Path = field(default=Path("projects"), metadata={"env": "DIRECTOR_PROJECTS_DIR"})
+    """Where `run` puts project folders when --out is not given."""
+    max_attempts: int = field(default=3, metadata={"env": "DIRECTOR_MAX_ATTEMPTS"})
+    """Takes per shot before it is reported failed."""
+    concurrency: int = field(default=2, metadata={"env": "DIRECTOR_CONCURRENCY"})
+    """Shots rendered at once (also capped per provider)."""
+    budget_usd: float | None = field(default=None, metadata={"env": "DIRECTOR_BUDGET_USD"})
+    """Spend cap when the brief gives none."""
+    poll_interval_s: float | None = field(default=None, metadata={"env": "DIRECTOR_POLL_S"})
+    """Override of each provider's poll interval (tests and demos)."""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        tier = os.environ.get("DIRECTOR_TIER", "").strip() or "draft"
+        if tier not in ("draft", "final"):
+            raise DirectorError(f"DIRECTOR_TIER={tier!r} must be draft or final")
+        return cls(
+            provider=os.environ.get("DIRECTOR_PROVIDER", "").strip() or "animatic",
+            tier=tier,
+            projects_dir=Path(os.environ.get("DIRECTOR_PROJECTS_DIR", "").strip() or "projects"),
+            max_attempts=_env_int("DIRECTOR_MAX_ATTEMPTS", 3, 1, 10),
+            concurrency=_env_int("DIRECTOR_CONCURRENCY", 2, 1, 32),
+            budget_usd=_env_float("DIRECTOR_BUDGET_USD", None),
+            poll_interval_s=_env_float("DIRECTOR_POLL_S", None),
+        )

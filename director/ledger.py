@@ -1,0 +1,76 @@
+"""The ledger: an append-only record of every paid call, take and experiment (ledger.jsonl).
+
+A resumed run may replay a node, so entries carry a key and readers keep the last entry per key:
+replaying never double-counts spend.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EntryKind = Literal["submit", "take", "revision", "failed", "cut"]
+
+
+class LedgerEntry(BaseModel):
+    """One line of ledger.jsonl."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EntryKind
+    """submit (a paid task started), take (a clip inspected), revision, failed, cut."""
+    shot: int = -1
+    """Shot index, or -1 for project-level entries."""
+    attempt: int = 0
+    """Attempt number within the shot."""
+    time: float = Field(default_factory=time.time)
+    """Unix time written."""
+    cost_usd: float = 0.0
+    """Money this entry committed (submit entries only, so totals never double-count)."""
+    data: dict[str, Any] = Field(default_factory=dict)
+    """Details: model, task id, QC summary, revision variable and values, verdict."""
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.kind, self.shot, self.attempt)
+
+
+class Ledger:
+    """Reads and appends ledger.jsonl in a project folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, entry: LedgerEntry) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = entry.model_dump_json() + "\n"
+        # One write call per line plus fsync: a crash leaves at most one torn last line,
+        # which entries() skips.
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def entries(self) -> list[LedgerEntry]:
+        if not self.path.exists():
+            return []
+        latest: dict[tuple[str, int, int], LedgerEntry] = {}
+        for raw in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = LedgerEntry.model_validate(json.loads(raw))
+            except (ValueError, TypeError):
+                continue
+            latest.pop(entry.key, None)
+            latest[entry.key] = entry
+        return list(latest.values())
+
+    def spent_usd(self) -> float:
+        return round(sum(e.cost_usd for e in self.entries() if e.kind == "submit"), 4)
+
+    def has(self, kind: EntryKind, shot: int, attempt: int) -> bool:
+        return any(e.key == (kind, shot, attempt) for e in self.entries())

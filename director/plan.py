@@ -1,0 +1,80 @@
+"""The plan: shot list, bible, prompts and routes. plan.json is this model's JSON.
+
+Other tools read plan.json, so the names `characters[].name/descriptor` and
+`shots[].index/duration_s/characters/model/prompt` are a public contract.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from director.film import Bible, Brief, Character, Location, PromptSpec, Shot
+
+
+class ShotList(BaseModel):
+    """What a brain's plan step returns: the bible and the shots, before prompts are written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bible: Bible
+    """Characters, locations and the shared look."""
+    shots: list[Shot]
+    """Shots in cut order, indexed from 0."""
+
+
+class PlannedShot(BaseModel):
+    """One shot as it will be rendered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    """Position in the cut, from 0."""
+    duration_s: float
+    """Clip length the routed model will render."""
+    characters: list[str] = Field(default_factory=list)
+    """Names of characters in frame."""
+    model: str = ""
+    """Catalog model id chosen by the router."""
+    provider: str = ""
+    """Adapter that will render it."""
+    prompt: str = ""
+    """The exact text the provider receives."""
+    negative_prompt: str = ""
+    """The negative prompt sent, where the model accepts one."""
+    estimate_usd: float = 0.0
+    """Catalog price of one take."""
+    lint: list[str] = Field(default_factory=list)
+    """Craft-rule findings left after auto-fix (empty when the prompt is clean)."""
+    shot: Shot
+    """The full shot setup."""
+    spec: PromptSpec
+    """The four-part prompt."""
+
+
+class Plan(BaseModel):
+    """Everything decided before rendering."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    """Working title."""
+    brief: Brief
+    """The brief as loaded."""
+    characters: list[Character] = Field(default_factory=list)
+    """Recurring characters with canonical descriptors."""
+    locations: list[Location] = Field(default_factory=list)
+    """Locations with lighting setups."""
+    look: str = ""
+    """The film's shared look."""
+    shots: list[PlannedShot] = Field(default_factory=list)
+    """Shots in cut order."""
+    estimate_usd: float = 0.0
+    """Cost of one take of every shot."""
+
+    @property
+    def bible(self) -> Bible:
+        return Bible(characters=self.characters, locations=self.locations, look=self.look)
+
+    @property
+    def duration_s(self) -> float:
+        return sum(s.duration_s for s in self.shots)

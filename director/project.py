@@ -1,0 +1,105 @@
+"""The project folder: one place for everything a run produces, written atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from director.errors import ProjectError
+
+PLAN = "plan.json"
+LEDGER = "ledger.jsonl"
+FINAL = "final.mp4"
+REPORT = "report.html"
+STATE = "state.sqlite"
+TAKES = "takes"
+STILLS = "stills"
+
+
+def slugify(text: str, max_len: int = 48) -> str:
+    """A folder-safe slug: ascii letters, digits and dashes only, so no name can escape a folder."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()[:max_len].strip("-")
+    return slug or "untitled"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Project:
+    """Paths inside one project folder."""
+
+    root: Path
+
+    @property
+    def id(self) -> str:
+        return slugify(self.root.name)
+
+    @property
+    def plan_path(self) -> Path:
+        return self.root / PLAN
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER
+
+    @property
+    def final_path(self) -> Path:
+        return self.root / FINAL
+
+    @property
+    def report_path(self) -> Path:
+        return self.root / REPORT
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / STATE
+
+    @property
+    def takes_dir(self) -> Path:
+        return self.root / TAKES
+
+    @property
+    def stills_dir(self) -> Path:
+        return self.root / STILLS
+
+    def take_path(self, shot: int, attempt: int) -> Path:
+        return self.takes_dir / f"shot{shot:02d}_take{attempt}.mp4"
+
+    def ensure(self) -> Project:
+        """Create the folder tree, or fail with one clear line when it cannot be written."""
+        try:
+            for d in (self.root, self.takes_dir, self.stills_dir):
+                d.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ProjectError(f"cannot write project folder {self.root}: {exc.strerror}") from exc
+        return self
+
+    def require_existing(self) -> Project:
+        if not self.plan_path.exists() or not self.state_path.exists():
+            raise ProjectError(f"{self.root} is not a project folder (no {PLAN} / {STATE})")
+        return self
