@@ -1,0 +1,40 @@
+"""The SQLite checkpointer in the project folder, with every state type registered for serde."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from director import film, plan
+from director.agent import state
+
+
+def _state_types() -> list[type]:
+    """Every pydantic class that can sit in a checkpoint; unregistered types would be refused
+    once LangGraph's strict msgpack mode becomes the default."""
+    types: list[type] = []
+    for module in (film, plan, state):
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                types.append(value)
+    return types
+
+
+def serializer() -> JsonPlusSerializer:
+    return JsonPlusSerializer(allowed_msgpack_modules=_state_types())
+
+
+@asynccontextmanager
+async def open_checkpointer(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
+    conn = await aiosqlite.connect(str(path))
+    try:
+        saver = AsyncSqliteSaver(conn, serde=serializer())
+        await saver.setup()
+        yield saver
+    finally:
+        await conn.close()

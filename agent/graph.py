@@ -1,0 +1,108 @@
+"""The director's graph, wired in one place.
+
+    plan -> write -> route -> gate --Send per shot--> shot -> assemble
+    shot:  submit -> poll -> inspect -> accept
+                               \\-> revise -> submit      (attempt and spend caps)
+
+route runs before the gate so the person approves real models and a real estimate.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Send
+
+from director.agent.context import RunContext
+from director.agent.nodes.accept import accept, give_up
+from director.agent.nodes.assemble import assemble
+from director.agent.nodes.gate import gate
+from director.agent.nodes.inspect import inspect
+from director.agent.nodes.plan import plan
+from director.agent.nodes.poll import poll
+from director.agent.nodes.revise import revise
+from director.agent.nodes.route import route
+from director.agent.nodes.submit import submit
+from director.agent.nodes.write import write
+from director.agent.state import DirectorState, ShotInput, ShotOutput, ShotState
+
+
+def after_submit(state: ShotState) -> Literal["poll", "give_up"]:
+    return "give_up" if state.failure else "poll"
+
+
+def after_inspect(state: ShotState) -> Literal["accept", "revise", "give_up"]:
+    last = state.takes[-1]
+    if last.qc is not None and last.qc.passed:
+        return "accept"
+    if len(state.takes) >= state.max_attempts:
+        return "give_up"
+    return "revise"
+
+
+def after_revise(state: ShotState) -> Literal["submit", "give_up"]:
+    return "give_up" if state.failure else "submit"
+
+
+def build_shot_graph() -> CompiledStateGraph:
+    g = StateGraph(
+        ShotState, input_schema=ShotInput, output_schema=ShotOutput, context_schema=RunContext
+    )
+    g.add_node("submit", submit)
+    g.add_node("poll", poll)
+    g.add_node("inspect", inspect)
+    g.add_node("revise", revise)
+    g.add_node("accept", accept)
+    g.add_node("give_up", give_up)
+    g.add_edge(START, "submit")
+    g.add_conditional_edges("submit", after_submit, ["poll", "give_up"])
+    g.add_edge("poll", "inspect")
+    g.add_conditional_edges("inspect", after_inspect, ["accept", "revise", "give_up"])
+    g.add_conditional_edges("revise", after_revise, ["submit", "give_up"])
+    g.add_edge("accept", END)
+    g.add_edge("give_up", END)
+    return g.compile(name="shot")
+
+
+def fan_out(state: DirectorState) -> list[Send] | str:
+    """One Send per shot still to do; shots accepted in an earlier run are not sent again."""
+    if not state.approved or state.plan is None:
+        return END
+    brief = state.brief
+    todo = [
+        Send(
+            "shot",
+            ShotInput(
+                planned=s,
+                aspect_ratio=brief.aspect_ratio,
+                resolution=brief.resolution,
+                audio=brief.audio,
+                budget_usd=state.budget_usd,
+                max_attempts=state.max_attempts,
+            ),
+        )
+        for s in state.plan.shots
+        if state.results.get(s.index) is None or state.results[s.index].status != "accepted"
+    ]
+    return todo or "assemble"
+
+
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+    g = StateGraph(DirectorState, context_schema=RunContext)
+    g.add_node("plan", plan)
+    g.add_node("write", write)
+    g.add_node("route", route)
+    g.add_node("gate", gate)
+    g.add_node("shot", build_shot_graph())
+    g.add_node("assemble", assemble)
+    g.add_edge(START, "plan")
+    g.add_edge("plan", "write")
+    g.add_edge("write", "route")
+    g.add_edge("route", "gate")
+    g.add_conditional_edges("gate", fan_out, ["shot", "assemble", END])
+    g.add_edge("shot", "assemble")
+    g.add_edge("assemble", END)
+    return g.compile(checkpointer=checkpointer, name="director")

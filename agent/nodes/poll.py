@@ -1,0 +1,69 @@
+"""poll: wait on the recorded task, then download the clip into the project folder.
+
+A restarted run lands here with the same TaskRef from the checkpoint, so it waits on the
+task already paid for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from langgraph.runtime import Runtime
+
+from director.agent.context import RunContext
+from director.agent.nodes.common import emit
+from director.agent.state import ShotState
+from director.errors import DirectorError, ProviderError
+from director.film import Take, TaskStatus
+
+POLL_TIMEOUT_S = 30 * 60
+
+
+async def poll(state: ShotState, runtime: Runtime[RunContext]) -> dict:
+    ctx = runtime.context
+    request, ref = state.request, state.task
+    assert request is not None and ref is not None
+    provider = ctx.providers(ref.provider)
+    interval = ctx.settings.poll_interval_s or provider.poll_interval_s
+    take = Take(
+        shot_index=request.shot_index,
+        attempt=request.attempt,
+        request=request,
+        task=ref,
+        submitted_at=ref.submitted_at,
+        cost_usd=_cost(ctx, request.shot_index, request.attempt),
+    )
+
+    def ended(**update: object) -> dict:
+        return {"take": take.model_copy(update={"finished_at": time.time(), **update})}
+
+    deadline = time.monotonic() + POLL_TIMEOUT_S
+    last_error = ""
+    while time.monotonic() < deadline:
+        try:
+            status: TaskStatus = await provider.poll(ref)
+        except ProviderError as exc:
+            if not exc.retryable:
+                return ended(error=str(exc))
+            last_error = f" (last poll error: {exc})"
+            await asyncio.sleep(interval)
+            continue
+        if status.state == "failed":
+            return ended(error=status.error or "the provider reported the task failed")
+        if status.state == "succeeded":
+            dest = ctx.project.take_path(request.shot_index, request.attempt)
+            try:
+                await provider.download(ref, status, dest)
+            except DirectorError as exc:
+                return ended(error=f"download failed: {exc}")
+            emit(runtime, {"event": "rendered", "shot": request.shot_index, "attempt": request.attempt})
+            return ended(video_path=str(dest.relative_to(ctx.project.root)))
+        await asyncio.sleep(interval)
+    return ended(error=f"task {ref.task_id} still running after {POLL_TIMEOUT_S} s{last_error}")
+
+
+def _cost(ctx: RunContext, shot: int, attempt: int) -> float:
+    return next(
+        (e.cost_usd for e in ctx.ledger.entries() if e.key == ("submit", shot, attempt)), 0.0
+    )

@@ -1,0 +1,46 @@
+"""route: pick a model per shot from the catalog by tier, capability and budget; price the plan."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from director.agent.context import RunContext
+from director.agent.nodes.common import budget_cap, effective_provider, effective_tier, emit
+from director.agent.state import DirectorState
+from director.errors import BudgetError
+from director.project import atomic_write_text
+from director.prompts import compose
+from director.tools import catalog
+
+
+def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
+    ctx = runtime.context
+    assert state.plan is not None
+    brief = state.brief
+    tier, provider = effective_tier(ctx, brief), effective_provider(ctx)
+    cap = budget_cap(ctx, brief)
+    left = cap
+    shots = []
+    for planned in state.plan.shots:
+        spec = catalog.choose(
+            tier,
+            provider,
+            aspect_ratio=brief.aspect_ratio,
+            audio=brief.audio,
+            duration_s=planned.duration_s,
+            budget_left_usd=left,
+        )
+        price = catalog.price(spec, planned.duration_s, brief.audio and spec.audio, brief.resolution)
+        if left is not None:
+            left -= price
+        update = {"model": spec.id, "provider": provider, "estimate_usd": round(price, 4)}
+        if spec.id != planned.model:
+            update["prompt"] = compose.render(planned.spec, spec.family)
+        shots.append(planned.model_copy(update=update))
+    estimate = round(sum(s.estimate_usd for s in shots), 4)
+    if cap is not None and estimate > cap + 1e-9:
+        raise BudgetError(f"estimated ${estimate:.2f} for one take of each shot exceeds the ${cap:.2f} cap")
+    plan = state.plan.model_copy(update={"shots": shots, "estimate_usd": estimate})
+    atomic_write_text(ctx.project.plan_path, plan.model_dump_json(indent=2))
+    emit(runtime, {"event": "routed", "estimate_usd": estimate})
+    return {"plan": plan, "budget_usd": cap, "max_attempts": ctx.settings.max_attempts}

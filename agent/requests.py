@@ -1,0 +1,51 @@
+"""Build the GenerationRequest of a shot's first take from its plan entry."""
+
+from __future__ import annotations
+
+import zlib
+
+from director.film import GenerationRequest, ShotHints
+from director.plan import PlannedShot
+from director.prompts.vocabulary import CAMERA_MOVES
+from director.tools import catalog
+
+
+def first_seed(title: str, index: int) -> int:
+    """Stable per project and shot, so a re-planned run renders the same animatic."""
+    return zlib.crc32(f"{title}|{index}".encode()) % 1_000_000
+
+
+def first_request(
+    planned: PlannedShot, *, title: str, aspect_ratio: str, resolution: str, audio: bool
+) -> GenerationRequest:
+    spec = catalog.get(planned.model)
+    width, height = catalog.size(spec, aspect_ratio, resolution)
+    shot = planned.shot
+    camera = shot.camera
+    return GenerationRequest(
+        shot_index=planned.index,
+        attempt=1,
+        model=spec.id,
+        provider=planned.provider,
+        prompt=planned.prompt,
+        negative_prompt=planned.negative_prompt if spec.negative_prompt else "",
+        duration_s=planned.duration_s,
+        aspect_ratio=aspect_ratio,  # type: ignore[arg-type]
+        width=width,
+        height=height,
+        fps=24,
+        audio=audio and spec.audio,
+        seed=first_seed(title, planned.index),
+        hints=ShotHints(
+            subject=shot.subject,
+            action=shot.action,
+            camera_move=camera.move,
+            camera_line=(
+                f"{CAMERA_MOVES[camera.move]}, {camera.focal_length_mm}mm, "
+                f"{camera.angle.replace('_', ' ')}, {camera.size.replace('_', ' ')}"
+            ),
+            light_side=shot.lighting.side,
+            colour_temperature_k=shot.lighting.colour_temperature_k,
+            size=camera.size,
+        ),
+    )

@@ -1,0 +1,111 @@
+"""Graph state: the parent run and one shot's subgraph. Plain pydantic facts only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from director.film import Brief, GenerationRequest, Revision, TaskRef, Take
+from director.plan import Plan, PlannedShot, ShotList
+
+
+class ShotResult(BaseModel):
+    """What one shot's subgraph hands back to the run."""
+
+    index: int
+    """Shot index."""
+    status: Literal["accepted", "failed"]
+    """accepted: a take is in the cut; failed: attempts or budget ran out."""
+    takes: list[Take] = Field(default_factory=list)
+    """Every take, in attempt order."""
+    revisions: list[Revision] = Field(default_factory=list)
+    """Every one-variable experiment."""
+    video_path: str = ""
+    """The accepted take, relative to the project folder."""
+    reason: str = ""
+    """Why the shot failed, in one line."""
+
+
+def merge_results(old: dict[int, ShotResult], new: dict[int, ShotResult]) -> dict[int, ShotResult]:
+    """Fan-in reducer keyed by shot index: a re-run shot replaces its earlier result."""
+    return {**(old or {}), **(new or {})}
+
+
+class CutResult(BaseModel):
+    """The assembled film."""
+
+    path: str
+    """final.mp4, relative to the project folder."""
+    duration_s: float
+    """Duration of the cut measured from decoded frames."""
+    shots: list[int]
+    """Shot indexes in the cut, in order."""
+    missing: list[int] = Field(default_factory=list)
+    """Shots left out because they failed."""
+
+
+class DirectorState(BaseModel):
+    """The parent graph: plan, gate, fan out, assemble."""
+
+    brief: Brief
+    """The brief being directed."""
+    shotlist: ShotList | None = None
+    """The brain's bible and shots, before prompts are written."""
+    plan: Plan | None = None
+    """Shot list, bible, prompts and routes, once written and routed."""
+    budget_usd: float | None = None
+    """The effective spend cap (brief, else settings), fixed when the plan is routed."""
+    max_attempts: int = 3
+    """Takes allowed per shot, fixed when the plan is routed."""
+    approved: bool = False
+    """Whether the plan passed the approval gate."""
+    rejected_reason: str = ""
+    """Why approval was refused, when it was."""
+    results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
+    """Per-shot outcomes, merged as shots finish."""
+    cut: CutResult | None = None
+    """The final cut, once assembled."""
+
+
+class ShotInput(BaseModel):
+    """What the router sends to one shot's subgraph."""
+
+    planned: PlannedShot
+    """The shot, its prompt and its route."""
+    aspect_ratio: str
+    """Frame shape of the film."""
+    resolution: str
+    """Delivery resolution."""
+    audio: bool
+    """Whether native audio was asked for."""
+    budget_usd: float | None = None
+    """The run's spend cap, checked (with the ledger) before every paid submission."""
+    max_attempts: int = 3
+    """Takes allowed for this shot."""
+
+
+class ShotState(ShotInput):
+    """One shot's subgraph: submit -> poll -> inspect -> accept | revise -> submit."""
+
+    request: GenerationRequest | None = None
+    """The request of the current attempt."""
+    task: TaskRef | None = None
+    """The paid task of the current attempt, checkpointed before polling."""
+    take: Take | None = None
+    """The current attempt's take once its task ended (before inspection)."""
+    takes: list[Take] = Field(default_factory=list)
+    """Finished takes."""
+    revisions: list[Revision] = Field(default_factory=list)
+    """Experiments so far."""
+    failure: str = ""
+    """Set when the shot cannot continue (budget, attempts, provider refusal)."""
+    results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
+    """Output to the parent graph."""
+
+
+class ShotOutput(BaseModel):
+    """The subgraph's output: only the merged result reaches the parent."""
+
+    results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
+    """This shot's result, keyed by index."""

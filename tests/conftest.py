@@ -1,0 +1,35 @@
+"""Shared fixtures: small, fast runs on the local animatic renderer, no network anywhere."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_BRIEFS = REPO.parent / "shared" / "briefs"
+EXAMPLE_BRIEFS = REPO / "examples" / "briefs"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never inherit a developer's provider keys or settings."""
+    for name in list(os.environ):
+        if name.startswith("DIRECTOR_") or name.endswith("_API_KEY") or name in (
+            "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "FAL_KEY", "REPLICATE_API_TOKEN",
+        ):
+            monkeypatch.delenv(name, raising=False)
+
+
+def director_cmd() -> list[str]:
+    """The installed console script next to this interpreter."""
+    return [str(Path(sys.executable).with_name("director"))]
+
+
+def all_briefs() -> list[Path]:
+    found = sorted(EXAMPLE_BRIEFS.glob("*.*"))
+    if SHARED_BRIEFS.is_dir():
+        found += sorted(SHARED_BRIEFS.glob("*.md"))
+    return found

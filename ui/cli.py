@@ -1,0 +1,210 @@
+"""The `director` command: run, plan, resume and lint briefs from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from director.config import Settings
+from director.errors import DirectorError
+from director.plan import Plan
+from director.project import Project, slugify
+from director.ui.progress import ShotProgress
+from director.ui.runner import Outcome, make_context, run_project
+
+app = typer.Typer(
+    help="video-director: brief in, shot list, prompts, rendered clips, cut and report out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ProviderOpt = Annotated[str, typer.Option("--provider", help="Render every shot on this provider.")]
+TierOpt = Annotated[str, typer.Option("--tier", help="draft (fast, cheap) or final (best models).")]
+
+
+def _check_tier(tier: str) -> str:
+    if tier and tier not in ("draft", "final"):
+        raise DirectorError(f"--tier must be draft or final, not {tier!r}")
+    return tier
+
+
+def _load(path: Path):  # noqa: ANN202 - Brief, imported lazily to keep --help fast
+    from director.briefs import load_brief
+
+    return load_brief(path)
+
+
+def _summary(project: Project, outcome: Outcome) -> int:
+    state = outcome.state
+    if outcome.status == "awaiting_approval":
+        out.print(f"Plan ready in {project.root}/plan.json (estimate "
+                  f"${outcome.question.get('estimate_usd', 0):.2f}). Approve with: "
+                  f"director resume {project.root} --yes")
+        return 0
+    if outcome.status == "rejected":
+        out.print(f"Plan not approved ({state.rejected_reason}); nothing was rendered.")
+        return 0
+    failed = [r for r in state.results.values() if r.status == "failed"]
+    if state.cut is not None:
+        out.print(f"[bold green]Final cut[/] {project.final_path} ({state.cut.duration_s:.2f}s)")
+    out.print(f"Report {project.report_path}")
+    for r in sorted(failed, key=lambda r: r.index):
+        err.print(f"shot {r.index + 1} failed: {r.reason}")
+    return 1 if failed or state.cut is None else 0
+
+
+def _approve_interactively(outcome: Outcome) -> bool | None:
+    """Ask at the terminal; None when there is no terminal to ask at."""
+    if not sys.stdin.isatty():
+        return None
+    _print_plan_question(outcome.question)
+    return typer.confirm("Approve and render?", default=False)
+
+
+def _print_plan_question(question: dict[str, Any]) -> None:
+    table = Table(title=f"{question.get('title', '')} — estimate ${question.get('estimate_usd', 0):.2f}")
+    for col in ("#", "s", "model", "prompt"):
+        table.add_column(col, overflow="fold")
+    for s in question.get("shots", []):
+        table.add_row(str(s["index"] + 1), f"{s['duration_s']:g}", s["model"], s["prompt"])
+    out.print(table)
+
+
+async def _drive(project: Project, yes: bool, provider: str, tier: str, **start: Any) -> int:
+    settings = Settings.from_env()
+    with ShotProgress(out) as progress:
+        ctx = make_context(project, settings, auto_approve=yes, provider=provider, tier=tier,
+                           on_event=progress)
+        outcome = await run_project(project, ctx, **start)
+    if outcome.status == "awaiting_approval":
+        decision = _approve_interactively(outcome)
+        if decision is not None:
+            with ShotProgress(out) as progress:
+                ctx.on_event = progress
+                outcome = await run_project(project, ctx, decision="approve" if decision else "no")
+    return _summary(project, outcome)
+
+
+@app.command()
+def run(
+    brief: Annotated[Path, typer.Argument(help="Brief file: .md/.txt free text, .yaml/.json.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Project folder.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the plan without asking.")] = False,
+    provider: ProviderOpt = "",
+    tier: TierOpt = "",
+) -> None:
+    """Plan, approve, render, inspect, retake and cut a brief into a project folder."""
+    parsed = _load(brief)
+    _check_tier(tier)
+    root = out_dir or Settings.from_env().projects_dir / slugify(parsed.title)
+    project = Project(root)
+    if project.state_path.exists():
+        raise DirectorError(f"{root} already holds a run; continue it with: director resume {root}")
+    code = asyncio.run(_drive(project, yes, provider, tier, brief=parsed, brief_file=brief))
+    raise typer.Exit(code)
+
+
+@app.command()
+def resume(
+    project_dir: Annotated[Path, typer.Argument(help="A project folder made by `director run`.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve a pending plan.")] = False,
+) -> None:
+    """Continue an interrupted or unapproved run; finished shots are not rendered again."""
+    project = Project(project_dir).require_existing()
+    raise typer.Exit(asyncio.run(_drive(project, yes, "", "")))
+
+
+@app.command()
+def plan(
+    brief: Annotated[Path, typer.Argument(help="Brief file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout.")] = False,
+    provider: ProviderOpt = "",
+    tier: TierOpt = "",
+) -> None:
+    """Plan, write prompts and estimate cost without rendering anything."""
+    parsed = _load(brief)
+    _check_tier(tier)
+    with tempfile.TemporaryDirectory(prefix="director-plan-") as tmp:
+        project = Project(Path(tmp))
+        ctx = make_context(project, Settings.from_env(), auto_approve=False, provider=provider,
+                           tier=tier)
+        outcome = asyncio.run(run_project(project, ctx, brief=parsed))
+    result = outcome.state.plan
+    assert result is not None
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    _print_plan_question(outcome.question)
+    for c in result.characters:
+        out.print(f"[bold]{c.name}[/]: {c.descriptor}")
+
+
+@app.command()
+def lint(
+    target: Annotated[Path, typer.Argument(help="A brief, or a plan.json.")],
+) -> None:
+    """Check every prompt against the craft rules; exit 1 when any finding remains."""
+    from director.prompts import lint as craft
+    from director.tools import catalog
+
+    if target.suffix.lower() == ".json" and _looks_like_plan(target):
+        try:
+            the_plan = Plan.model_validate_json(target.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise DirectorError(f"{target}: not a valid plan.json ({str(exc).splitlines()[0]})") from None
+    else:
+        parsed = _load(target)
+        with tempfile.TemporaryDirectory(prefix="director-lint-") as tmp:
+            project = Project(Path(tmp))
+            ctx = make_context(project, Settings.from_env(), auto_approve=False)
+            the_plan = asyncio.run(run_project(project, ctx, brief=parsed)).state.plan
+    assert the_plan is not None
+    bible = the_plan.bible
+    total = 0
+    for s in the_plan.shots:
+        family = catalog.get(s.model).family if s.model else "kling"
+        findings = craft.lint(s.spec, s.shot, bible, family)
+        total += len(findings)
+        mark = "[green]clean[/]" if not findings else f"[red]{len(findings)} finding(s)[/]"
+        out.print(f"shot {s.index + 1}: {len(s.prompt.split())} words, {mark}")
+        for f in findings:
+            out.print(f"  - {f.rule}: {f.message}")
+    raise typer.Exit(1 if total else 0)
+
+
+def _looks_like_plan(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "shots" in data and "brief" in data
+
+
+def main() -> None:
+    """Console entry point: one clear line and an exit code for every error, never a traceback."""
+    try:
+        app()
+    except DirectorError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; continue with `director resume PROJECT_DIR`")
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: still one line, details on request
+        if os.environ.get("DIRECTOR_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} "
+                  "(set DIRECTOR_DEBUG=1 for the traceback)", highlight=False)
+        sys.exit(1)

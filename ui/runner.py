@@ -1,0 +1,106 @@
+"""Run or resume a project through the graph: the one entry point every front door shares."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from langgraph.types import Command
+
+from director.agent.brains.rules import RulesBrain
+from director.agent.checkpoint import open_checkpointer
+from director.agent.context import RunContext, provider_cache
+from director.agent.graph import build_graph
+from director.agent.state import DirectorState
+from director.config import Settings
+from director.film import Brief
+from director.project import Project
+from director.tools.providers import make_provider
+from director.ui.report import write_report
+
+THREAD = "director"
+Status = Literal["done", "awaiting_approval", "rejected"]
+
+
+@dataclass
+class Outcome:
+    """Where a run stopped."""
+
+    status: Status
+    state: DirectorState
+    question: dict[str, Any] = field(default_factory=dict)
+
+
+def make_context(
+    project: Project,
+    settings: Settings,
+    *,
+    auto_approve: bool,
+    provider: str = "",
+    tier: str = "",
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> RunContext:
+    tasks_dir = project.takes_dir / ".tasks"
+    return RunContext(
+        project=project,
+        brain=RulesBrain(),
+        providers=provider_cache(lambda name: make_provider(name, tasks_dir)),
+        settings=settings,
+        auto_approve=auto_approve,
+        provider_override=provider,
+        tier_override=tier,
+        on_event=on_event,
+    )
+
+
+def _config(settings: Settings) -> dict[str, Any]:
+    return {"configurable": {"thread_id": THREAD}, "max_concurrency": settings.concurrency}
+
+
+async def run_project(
+    project: Project,
+    ctx: RunContext,
+    *,
+    brief: Brief | None = None,
+    brief_file: Path | None = None,
+    decision: Any = None,
+) -> Outcome:
+    """Start a run (brief given) or continue one (brief None) and stop at the gate or the end.
+
+    `decision` answers a pending approval question. Durability is "sync" so every finished
+    step, above all a submitted paid task, is on disk before the next one starts.
+    """
+    project.ensure()
+    if brief_file is not None:
+        shutil.copyfile(brief_file, project.root / f"brief{brief_file.suffix.lower()}")
+    config = _config(ctx.settings)
+    async with open_checkpointer(project.state_path) as saver:
+        graph = build_graph(saver)
+        snapshot = await graph.aget_state(config)
+        if brief is not None and not snapshot.values:
+            payload: Any = {"brief": brief}
+        elif snapshot.interrupts:
+            if decision is None and not ctx.auto_approve:
+                return Outcome("awaiting_approval", DirectorState.model_validate(snapshot.values),
+                               dict(snapshot.interrupts[0].value))
+            payload = Command(resume=True if ctx.auto_approve else decision)
+        else:
+            payload = None
+        if payload is not None or snapshot.next:
+            async for _ in graph.astream(
+                payload, config, context=ctx, stream_mode="custom", subgraphs=True,
+                durability="sync",
+            ):
+                pass
+        snapshot = await graph.aget_state(config)
+    state = DirectorState.model_validate(snapshot.values)
+    if snapshot.interrupts:
+        return Outcome("awaiting_approval", state, dict(snapshot.interrupts[0].value))
+    if state.plan is not None and not state.approved:
+        return Outcome("rejected", state)
+    if state.plan is not None:
+        write_report(project, state)
+    return Outcome("done", state)
