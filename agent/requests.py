@@ -6,7 +6,7 @@ import zlib
 
 from director.film import GenerationRequest, ShotHints
 from director.plan import PlannedShot
-from director.prompts.vocabulary import CAMERA_MOVES
+from director.prompts.vocabulary import MOVE_PHRASES
 from director.tools import catalog
 
 
@@ -41,7 +41,7 @@ def first_request(
             action=shot.action,
             camera_move=camera.move,
             camera_line=(
-                f"{CAMERA_MOVES[camera.move]}, {camera.focal_length_mm}mm, "
+                f"{MOVE_PHRASES[camera.move]}, {camera.focal_length_mm}mm, "
                 f"{camera.angle.replace('_', ' ')}, {camera.size.replace('_', ' ')}"
             ),
             light_side=shot.lighting.side,

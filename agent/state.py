@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from director.film import Brief, GenerationRequest, Revision, TaskRef, Take
+from director.film import Brief, GenerationRequest, Revision, Take, TaskRef
 from director.plan import Plan, PlannedShot, ShotList
 
 

@@ -32,7 +32,15 @@ ShotSize = Literal["extreme_wide", "wide", "medium", "close_up", "extreme_close_
 CameraAngle = Literal["eye_level", "low_angle", "high_angle", "overhead", "dutch"]
 LightSide = Literal["left", "right", "front", "back", "top"]
 Variable = Literal[
-    "params", "subject", "action", "camera", "environment", "lighting", "atmosphere", "seed", "model"
+    "params",
+    "subject",
+    "action",
+    "camera",
+    "environment",
+    "lighting",
+    "atmosphere",
+    "seed",
+    "model",
 ]
 """The variables a retake may change, exactly one at a time."""
 

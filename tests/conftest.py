@@ -17,8 +17,16 @@ EXAMPLE_BRIEFS = REPO / "examples" / "briefs"
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never inherit a developer's provider keys or settings."""
     for name in list(os.environ):
-        if name.startswith("DIRECTOR_") or name.endswith("_API_KEY") or name in (
-            "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "FAL_KEY", "REPLICATE_API_TOKEN",
+        if (
+            name.startswith("DIRECTOR_")
+            or name.endswith("_API_KEY")
+            or name
+            in (
+                "KLING_ACCESS_KEY",
+                "KLING_SECRET_KEY",
+                "FAL_KEY",
+                "REPLICATE_API_TOKEN",
+            )
         ):
             monkeypatch.delenv(name, raising=False)
 

@@ -18,7 +18,10 @@ from director.ledger import Ledger
 
 def director(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
     return subprocess.run(
-        [*director_cmd(), *args], capture_output=True, text=True, timeout=timeout,
+        [*director_cmd(), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 
@@ -45,7 +48,9 @@ def test_run_one_liner_produces_cut_report_and_plan(tmp_path: Path) -> None:
 
 
 def test_plan_json_contract(tmp_path: Path) -> None:
-    result = director("plan", str(Path(__file__).parents[2] / "shared/briefs/chef-table.md"), "--json")
+    result = director(
+        "plan", str(Path(__file__).parents[2] / "shared/briefs/chef-table.md"), "--json"
+    )
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     names = [c["name"] for c in plan["characters"]]
@@ -90,8 +95,15 @@ def test_absurd_duration_is_rejected(tmp_path: Path, duration: str) -> None:
 def test_missing_project_and_unknown_provider_are_clear(tmp_path: Path) -> None:
     result = director("resume", str(tmp_path / "nope"))
     assert result.returncode == 2 and "not a project folder" in result.stderr
-    result = director("run", str(EXAMPLE_BRIEFS / "paper-boat.md"), "--yes", "--provider", "nosuch",
-                      "--out", str(tmp_path / "p"))
+    result = director(
+        "run",
+        str(EXAMPLE_BRIEFS / "paper-boat.md"),
+        "--yes",
+        "--provider",
+        "nosuch",
+        "--out",
+        str(tmp_path / "p"),
+    )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "nosuch" in result.stderr
 
@@ -110,7 +122,9 @@ def test_sigkill_mid_render_then_resume_does_not_rerender(tmp_path: Path) -> Non
     env = {**os.environ, "DIRECTOR_CONCURRENCY": "1"}
     proc = subprocess.Popen(
         [*director_cmd(), "run", str(brief), "--out", str(out), "--yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     ledger = Ledger(out / "ledger.jsonl")
     deadline = time.monotonic() + 240

@@ -16,8 +16,11 @@ from director.project import Project
 from director.tools.providers.animatic import AnimaticProvider
 from director.ui.runner import make_context, run_project
 
-ONE_LINER = Brief(title="Paper boat", text="a paper boat drifting down a flooded gutter after rain",
-                  target_duration_s=4)
+ONE_LINER = Brief(
+    title="Paper boat",
+    text="a paper boat drifting down a flooded gutter after rain",
+    target_duration_s=4,
+)
 
 
 def _run(project: Project, **kw) -> object:

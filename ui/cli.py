@@ -40,7 +40,7 @@ def _check_tier(tier: str) -> str:
     return tier
 
 
-def _load(path: Path):  # noqa: ANN202 - Brief, imported lazily to keep --help fast
+def _load(path: Path):
     from director.briefs import load_brief
 
     return load_brief(path)
@@ -49,9 +49,11 @@ def _load(path: Path):  # noqa: ANN202 - Brief, imported lazily to keep --help f
 def _summary(project: Project, outcome: Outcome) -> int:
     state = outcome.state
     if outcome.status == "awaiting_approval":
-        out.print(f"Plan ready in {project.root}/plan.json (estimate "
-                  f"${outcome.question.get('estimate_usd', 0):.2f}). Approve with: "
-                  f"director resume {project.root} --yes")
+        out.print(
+            f"Plan ready in {project.root}/plan.json (estimate "
+            f"${outcome.question.get('estimate_usd', 0):.2f}). Approve with: "
+            f"director resume {project.root} --yes"
+        )
         return 0
     if outcome.status == "rejected":
         out.print(f"Plan not approved ({state.rejected_reason}); nothing was rendered.")
@@ -74,7 +76,9 @@ def _approve_interactively(outcome: Outcome) -> bool | None:
 
 
 def _print_plan_question(question: dict[str, Any]) -> None:
-    table = Table(title=f"{question.get('title', '')} — estimate ${question.get('estimate_usd', 0):.2f}")
+    table = Table(
+        title=f"{question.get('title', '')} — estimate ${question.get('estimate_usd', 0):.2f}"
+    )
     for col in ("#", "s", "model", "prompt"):
         table.add_column(col, overflow="fold")
     for s in question.get("shots", []):
@@ -85,8 +89,9 @@ def _print_plan_question(question: dict[str, Any]) -> None:
 async def _drive(project: Project, yes: bool, provider: str, tier: str, **start: Any) -> int:
     settings = Settings.from_env()
     with ShotProgress(out) as progress:
-        ctx = make_context(project, settings, auto_approve=yes, provider=provider, tier=tier,
-                           on_event=progress)
+        ctx = make_context(
+            project, settings, auto_approve=yes, provider=provider, tier=tier, on_event=progress
+        )
         outcome = await run_project(project, ctx, **start)
     if outcome.status == "awaiting_approval":
         decision = _approve_interactively(outcome)
@@ -101,7 +106,9 @@ async def _drive(project: Project, yes: bool, provider: str, tier: str, **start:
 def run(
     brief: Annotated[Path, typer.Argument(help="Brief file: .md/.txt free text, .yaml/.json.")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Project folder.")] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the plan without asking.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Approve the plan without asking.")
+    ] = False,
     provider: ProviderOpt = "",
     tier: TierOpt = "",
 ) -> None:
@@ -138,8 +145,9 @@ def plan(
     _check_tier(tier)
     with tempfile.TemporaryDirectory(prefix="director-plan-") as tmp:
         project = Project(Path(tmp))
-        ctx = make_context(project, Settings.from_env(), auto_approve=False, provider=provider,
-                           tier=tier)
+        ctx = make_context(
+            project, Settings.from_env(), auto_approve=False, provider=provider, tier=tier
+        )
         outcome = asyncio.run(run_project(project, ctx, brief=parsed))
     result = outcome.state.plan
     assert result is not None
@@ -163,7 +171,9 @@ def lint(
         try:
             the_plan = Plan.model_validate_json(target.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise DirectorError(f"{target}: not a valid plan.json ({str(exc).splitlines()[0]})") from None
+            raise DirectorError(
+                f"{target}: not a valid plan.json ({str(exc).splitlines()[0]})"
+            ) from None
     else:
         parsed = _load(target)
         with tempfile.TemporaryDirectory(prefix="director-lint-") as tmp:
@@ -205,6 +215,9 @@ def main() -> None:
     except Exception as exc:  # a bug, not bad input: still one line, details on request
         if os.environ.get("DIRECTOR_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} "
-                  "(set DIRECTOR_DEBUG=1 for the traceback)", highlight=False)
+        err.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(set DIRECTOR_DEBUG=1 for the traceback)",
+            highlight=False,
+        )
         sys.exit(1)

@@ -56,7 +56,10 @@ class ShotProgress:
         shot = int(event["shot"])
         if shot not in self.tasks:
             self.tasks[shot] = self.progress.add_task(f"shot {shot + 1}", total=1)
-        text = _LABELS[kind].format(**{k: event.get(k, "") for k in
-                                       ("attempt", "variable", "before", "after", "reason")})
+        text = _LABELS[kind].format(
+            **{k: event.get(k, "") for k in ("attempt", "variable", "before", "after", "reason")}
+        )
         done = 1 if kind in ("accepted", "failed") else 0
-        self.progress.update(self.tasks[shot], description=f"shot {shot + 1}: {text}", completed=done)
+        self.progress.update(
+            self.tasks[shot], description=f"shot {shot + 1}: {text}", completed=done
+        )

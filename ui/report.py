@@ -19,10 +19,12 @@ from director.plan import Plan, PlannedShot
 from director.project import Project, atomic_write_text
 
 _CSS = """
-body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;
+padding:0 1rem}
 h1{margin-bottom:.2rem} .meta{color:#666} table{border-collapse:collapse;width:100%;margin:1rem 0}
 td,th{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f5f5f5} .sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:.6rem}
+th{background:#f5f5f5}
+.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:.6rem}
 .sheet figure{margin:0} .sheet img{width:100%;border-radius:4px}
 .shot{border-top:2px solid #eee;padding-top:1rem;margin-top:1.5rem}
 .prompt{background:#fafafa;border-left:3px solid #888;padding:.6rem;white-space:pre-wrap}
@@ -109,8 +111,9 @@ def _lessons(state: DirectorState) -> str:
         f"<tr><td>{escape(kind)}</td><td>{escape(var)}</td><td>{n}</td></tr>"
         for (kind, var), n in fixed.most_common()
     )
+    counts = ", ".join(f"{k} ×{v}" for k, v in tried.items())
     return (
-        f"<p>Experiments by variable: {escape(', '.join(f'{k} ×{v}' for k, v in tried.items()))}</p>"
+        f"<p>Experiments by variable: {escape(counts)}</p>"
         f"<table><tr><th>failure</th><th>fixed by</th><th>times</th></tr>{rows}</table>"
     )
 
@@ -136,7 +139,8 @@ def render_report(project: Project, state: DirectorState) -> str:
 <title>{escape(plan.title)} — video-director report</title><style>{_CSS}</style></head><body>
 <h1>{escape(plan.title)}</h1>
 <p class="meta">{len(plan.shots)} shots · planned {plan.duration_s:g}s of
-{plan.brief.target_duration_s:g}s · {escape(plan.brief.aspect_ratio)} · tier {escape(plan.brief.tier)}</p>
+{plan.brief.target_duration_s:g}s · {escape(plan.brief.aspect_ratio)} ·
+tier {escape(plan.brief.tier)}</p>
 <table><tr><th>Final cut</th><td>{cut_line}</td></tr>
 <tr><th>Shots accepted</th><td>{accepted} of {len(plan.shots)} ({takes} takes)</td></tr>
 <tr><th>Estimate</th><td>${plan.estimate_usd:.2f} for one take of each shot</td></tr>

@@ -84,14 +84,21 @@ async def run_project(
             payload: Any = {"brief": brief}
         elif snapshot.interrupts:
             if decision is None and not ctx.auto_approve:
-                return Outcome("awaiting_approval", DirectorState.model_validate(snapshot.values),
-                               dict(snapshot.interrupts[0].value))
+                return Outcome(
+                    "awaiting_approval",
+                    DirectorState.model_validate(snapshot.values),
+                    dict(snapshot.interrupts[0].value),
+                )
             payload = Command(resume=True if ctx.auto_approve else decision)
         else:
             payload = None
         if payload is not None or snapshot.next:
             async for _ in graph.astream(
-                payload, config, context=ctx, stream_mode="custom", subgraphs=True,
+                payload,
+                config,
+                context=ctx,
+                stream_mode="custom",
+                subgraphs=True,
                 durability="sync",
             ):
                 pass

@@ -21,7 +21,14 @@ from director.film import (
 from director.tools import catalog
 
 PRECEDENCE: tuple[Variable, ...] = (
-    "params", "subject", "action", "camera", "environment", "lighting", "atmosphere", "seed"
+    "params",
+    "subject",
+    "action",
+    "camera",
+    "environment",
+    "lighting",
+    "atmosphere",
+    "seed",
 )
 ESCALATE_AFTER = 2
 
@@ -86,7 +93,9 @@ def _primary(qc: QCReport) -> Finding | None:
     fails = [f for f in qc.findings if f.severity == "fail"]
     if not fails:
         return None
-    return min(fails, key=lambda f: PRECEDENCE.index(f.variable) if f.variable in PRECEDENCE else 99)
+    return min(
+        fails, key=lambda f: PRECEDENCE.index(f.variable) if f.variable in PRECEDENCE else 99
+    )
 
 
 def _params_valid(request: GenerationRequest) -> bool:

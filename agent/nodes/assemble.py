@@ -36,6 +36,8 @@ async def assemble(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         missing=missing,
     )
     ctx.ledger.append(LedgerEntry(kind="cut", data=cut.model_dump()))
-    emit(runtime, {"event": "cut", "shots": len(accepted), "missing": missing,
-                   "duration_s": cut.duration_s})
+    emit(
+        runtime,
+        {"event": "cut", "shots": len(accepted), "missing": missing, "duration_s": cut.duration_s},
+    )
     return {"cut": cut}

@@ -43,7 +43,12 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     )
     emit(
         runtime,
-        {"event": "inspected", "shot": take.shot_index, "attempt": take.attempt, "passed": qc.passed},
+        {
+            "event": "inspected",
+            "shot": take.shot_index,
+            "attempt": take.attempt,
+            "passed": qc.passed,
+        },
     )
     return {"takes": [*state.takes, take], "take": None, "revisions": revisions}
 

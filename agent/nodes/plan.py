@@ -13,7 +13,12 @@ from director.tools import catalog
 def plan(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
     # Plan against the model the tier would use, so every duration is one it accepts.
-    model = catalog.default_model(effective_tier(ctx, state.brief), effective_provider(ctx))
+    model = catalog.default_model(
+        effective_tier(ctx, state.brief),
+        effective_provider(ctx),
+        aspect_ratio=state.brief.aspect_ratio,
+        audio=state.brief.audio,
+    )
     shotlist = ctx.brain.plan(state.brief, model.durations)
     emit(runtime, {"event": "planned", "shots": len(shotlist.shots)})
     return {"shotlist": shotlist}

@@ -57,7 +57,10 @@ async def poll(state: ShotState, runtime: Runtime[RunContext]) -> dict:
                 await provider.download(ref, status, dest)
             except DirectorError as exc:
                 return ended(error=f"download failed: {exc}")
-            emit(runtime, {"event": "rendered", "shot": request.shot_index, "attempt": request.attempt})
+            emit(
+                runtime,
+                {"event": "rendered", "shot": request.shot_index, "attempt": request.attempt},
+            )
             return ended(video_path=str(dest.relative_to(ctx.project.root)))
         await asyncio.sleep(interval)
     return ended(error=f"task {ref.task_id} still running after {POLL_TIMEOUT_S} s{last_error}")

@@ -36,7 +36,9 @@ def changed_variables(old: GenerationRequest, new: GenerationRequest) -> set[str
     return changed
 
 
-def apply_revision(request: GenerationRequest, revision: Revision, state: ShotState) -> GenerationRequest:
+def apply_revision(
+    request: GenerationRequest, revision: Revision, state: ShotState
+) -> GenerationRequest:
     update: dict[str, object] = {"attempt": revision.attempt}
     if revision.variable == "seed":
         update["seed"] = int(revision.after)
@@ -85,8 +87,13 @@ async def revise(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     )
     emit(
         runtime,
-        {"event": "revised", "shot": revision.shot_index, "variable": revision.variable,
-         "before": revision.before, "after": revision.after},
+        {
+            "event": "revised",
+            "shot": revision.shot_index,
+            "variable": revision.variable,
+            "before": revision.before,
+            "after": revision.after,
+        },
     )
     return {"request": request, "task": None, "revisions": [*state.revisions, revision]}
 

@@ -29,8 +29,11 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
             audio=brief.audio,
             duration_s=planned.duration_s,
             budget_left_usd=left,
+            resolution=brief.resolution,
         )
-        price = catalog.price(spec, planned.duration_s, brief.audio and spec.audio, brief.resolution)
+        price = catalog.price(
+            spec, planned.duration_s, brief.audio and spec.audio, brief.resolution
+        )
         if left is not None:
             left -= price
         update = {"model": spec.id, "provider": provider, "estimate_usd": round(price, 4)}
@@ -39,7 +42,9 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         shots.append(planned.model_copy(update=update))
     estimate = round(sum(s.estimate_usd for s in shots), 4)
     if cap is not None and estimate > cap + 1e-9:
-        raise BudgetError(f"estimated ${estimate:.2f} for one take of each shot exceeds the ${cap:.2f} cap")
+        raise BudgetError(
+            f"estimated ${estimate:.2f} for one take of each shot exceeds the ${cap:.2f} cap"
+        )
     plan = state.plan.model_copy(update={"shots": shots, "estimate_usd": estimate})
     atomic_write_text(ctx.project.plan_path, plan.model_dump_json(indent=2))
     emit(runtime, {"event": "routed", "estimate_usd": estimate})

@@ -47,7 +47,10 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
         try:
             ref = await provider.submit(request, request.idempotency_key(ctx.project.id))
         except ProviderError as exc:
-            return {"request": request, "failure": f"{request.provider} refused take {attempt}: {exc}"}
+            return {
+                "request": request,
+                "failure": f"{request.provider} refused take {attempt}: {exc}",
+            }
         except DirectorError as exc:
             return {"request": request, "failure": str(exc)}
         ctx.ledger.append(

@@ -16,7 +16,12 @@ def write(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
     assert state.shotlist is not None
     bible = state.shotlist.bible
-    model = catalog.default_model(effective_tier(ctx, state.brief), effective_provider(ctx))
+    model = catalog.default_model(
+        effective_tier(ctx, state.brief),
+        effective_provider(ctx),
+        aspect_ratio=state.brief.aspect_ratio,
+        audio=state.brief.audio,
+    )
     shots: list[PlannedShot] = []
     for shot in state.shotlist.shots:
         # Whatever the brain wrote, code enforces the craft before anything is paid for.
