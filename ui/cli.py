@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ProviderOpt = Annotated[str, typer.Option("--provider", help="Render every shot on this provider.")]
 TierOpt = Annotated[str, typer.Option("--tier", help="draft (fast, cheap) or final (best models).")]

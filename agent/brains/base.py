@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from director.film import Bible, Brief, PromptSpec, QCReport, Revision, Shot
+from director.film import Bible, Brief, GenerationRequest, PromptSpec, QCReport, Revision, Shot
 from director.plan import ShotList
 
 
@@ -29,7 +29,15 @@ class Brain(Protocol):
         ...
 
     def revise(
-        self, shot: Shot, spec: PromptSpec, qc: QCReport, history: list[Revision]
+        self,
+        shot: Shot,
+        spec: PromptSpec,
+        request: GenerationRequest,
+        qc: QCReport,
+        history: list[Revision],
     ) -> Revision | None:
-        """Pick ONE variable to change for a failed take, or None to give up on the shot."""
+        """Pick ONE variable to change for a failed take, or None to give up on the shot.
+
+        Code applies the proposal and rejects it if anything but that variable changed.
+        """
         ...
