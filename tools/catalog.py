@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -302,11 +303,9 @@ def price(spec: ModelSpec, duration_s: float, audio: bool, resolution: str = "72
     unit_usd = rule.by_resolution.get(_resolve_resolution(spec, resolution), rule.usd)
     if audio and spec.audio and rule.audio_usd is not None:
         unit_usd = rule.audio_usd
-    if rule.unit == "clip":
-        # A started clip is billed whole: Kling charges 2x the 5 s price for a 10 s clip.
-        units = math.ceil(duration_s / rule.clip_s - _EPS)
-    else:
-        units = duration_s
+    # A started clip is billed whole: Kling charges 2x the 5 s price for a 10 s clip.
+    per_clip = rule.unit == "clip"
+    units = math.ceil(duration_s / rule.clip_s - _EPS) if per_clip else duration_s
     return round(unit_usd * units, 4)
 
 
@@ -336,29 +335,33 @@ def _fmt_s(value: float) -> str:
     return f"{value:g}"
 
 
+def _aspects(models: list[ModelSpec]) -> str:
+    return ", ".join(sorted({a for m in models for a in m.aspect_ratios}))
+
+
+def _lengths(models: list[ModelSpec]) -> str:
+    return ", ".join(_fmt_s(d) for d in sorted({d for m in models for d in m.durations}))
+
+
 def _eligible(
     provider: str, candidates: list[ModelSpec], *, aspect_ratio: str, audio: bool,
     duration_s: float | None, first_frame: bool,
 ) -> list[ModelSpec]:
     """Filter by capability, one constraint at a time, so the error names the one that failed."""
-    steps: list[tuple[str, object]] = [
-        (f"renders text-to-video for {provider}",
-         lambda m: m.text_to_video or first_frame),
-        (f"renders {aspect_ratio} (they take {{seen}})", lambda m: aspect_ratio in m.aspect_ratios),
-        (f"renders {_fmt_s(duration_s or 0)} s clips (lengths: {{seen}})",
-         lambda m: duration_s is None or m.accepts(duration_s)),
-        ("generates native audio", lambda m: m.audio or not audio),
-        ("takes a first frame", lambda m: m.first_frame or not first_frame),
+    steps: list[tuple[Callable[[ModelSpec], bool], Callable[[list[ModelSpec]], str]]] = [
+        (lambda m: m.text_to_video or first_frame,
+         lambda _: "renders from text alone (give a first frame)"),
+        (lambda m: aspect_ratio in m.aspect_ratios,
+         lambda ms: f"renders {aspect_ratio} (they take {_aspects(ms)})"),
+        (lambda m: duration_s is None or m.accepts(duration_s),
+         lambda ms: f"renders {_fmt_s(duration_s or 0)} s clips (lengths: {_lengths(ms)})"),
+        (lambda m: m.audio or not audio, lambda _: "generates native audio"),
+        (lambda m: m.first_frame or not first_frame, lambda _: "takes a first frame"),
     ]
-    for i, (what, keep) in enumerate(steps):
-        kept = [m for m in candidates if keep(m)]  # type: ignore[operator]
+    for keep, explain in steps:
+        kept = [m for m in candidates if keep(m)]
         if not kept:
-            if i == 1:
-                seen = ", ".join(sorted({a for m in candidates for a in m.aspect_ratios}))
-            else:
-                seen = ", ".join(_fmt_s(d) for d in sorted({d for m in candidates
-                                                          for d in m.durations}))
-            raise DirectorError(f"no {provider} model {what.format(seen=seen)}")
+            raise DirectorError(f"no {provider} model {explain(candidates)}")
         candidates = kept
     return candidates
 
@@ -368,7 +371,7 @@ def _rank_key(tier: str, spec: ModelSpec, usd: float) -> tuple[float, ...]:
     Models suited to the tier always come before the rest."""
     off_tier = 0.0 if tier in spec.tiers else 1.0
     if tier == "draft":
-        return (off_tier, usd, spec.latency_s)
+        return (off_tier, usd, -spec.quality, spec.latency_s)
     return (off_tier, -spec.quality, usd)
 
 
@@ -395,8 +398,10 @@ def choose(
         return candidates[0]
     candidates = _eligible(provider, candidates, aspect_ratio=aspect_ratio, audio=audio,
                            duration_s=duration_s, first_frame=first_frame)
-    # Without a duration we price the model's shortest clip: enough to order by cost.
-    priced = [(m, price(m, duration_s or m.durations[0], audio, resolution)) for m in candidates]
+    # Without a duration, compare like with like: each model's clip nearest 5 s.
+    priced = [
+        (m, price(m, duration_s or m.snap_duration(5.0), audio, resolution)) for m in candidates
+    ]
     ranked = sorted(priced, key=lambda mp: _rank_key(tier, mp[0], mp[1]))
     if budget_left_usd is None:
         return ranked[0][0]
