@@ -309,9 +309,9 @@ def price(spec: ModelSpec, duration_s: float, audio: bool, resolution: str = "72
     return round(unit_usd * units, 4)
 
 
-def estimate(items: list[tuple[ModelSpec, float, bool]]) -> float:
-    """Total price of (model, duration_s, audio) takes at 720p."""
-    return round(sum(price(spec, d, a) for spec, d, a in items), 4)
+def estimate(items: list[tuple[ModelSpec, float, bool]], resolution: str = "720p") -> float:
+    """Total price of (model, duration_s, audio) takes."""
+    return round(sum(price(spec, d, a, resolution) for spec, d, a in items), 4)
 
 
 # ---- routing ---------------------------------------------------------------------------------

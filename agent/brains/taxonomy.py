@@ -119,7 +119,9 @@ def _escalate(request: GenerationRequest) -> str | None:
         and request.provider in m.providers
         and request.aspect_ratio in m.aspect_ratios
         and any(abs(d - request.duration_s) < 1e-6 for d in m.durations)
-        and getattr(m, "text_to_video", True)
+        and m.text_to_video
+        and m.verified
+        and (m.audio or not request.audio)
         and catalog.price(m, request.duration_s, request.audio) >= price
     ]
     if not candidates:
