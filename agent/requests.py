@@ -6,7 +6,7 @@ import zlib
 
 from director.film import GenerationRequest, ShotHints
 from director.plan import PlannedShot
-from director.prompts.vocabulary import MOVE_PHRASES
+from director.prompts.vocabulary import MOVE_PHRASES, has_person
 from director.tools import catalog
 
 
@@ -47,5 +47,6 @@ def first_request(
             light_side=shot.lighting.side,
             colour_temperature_k=shot.lighting.colour_temperature_k,
             size=camera.size,
+            subject_kind="person" if shot.characters or has_person(shot.subject) else "object",
         ),
     )

@@ -301,6 +301,8 @@ class ShotHints(_Model):
     """Tints the frame warm or cool."""
     size: ShotSize = "medium"
     """Shot size, drawn as the subject's scale."""
+    subject_kind: Literal["person", "object"] = "person"
+    """Whether the storyboard stands a figure or a prop in the set."""
 
 
 class GenerationRequest(_Model):
