@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_BRIEFS = REPO.parent / "shared" / "briefs"
 EXAMPLE_BRIEFS = REPO / "examples" / "briefs"
+# Copies of the team's shared reference briefs, so a clean clone tests them without ../shared.
+REFERENCE_BRIEFS = REPO / "tests" / "data" / "reference_briefs"
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +37,9 @@ def director_cmd() -> list[str]:
     return [str(Path(sys.executable).with_name("director"))]
 
 
+def reference_brief(name: str) -> Path:
+    return REFERENCE_BRIEFS / name
+
+
 def all_briefs() -> list[Path]:
-    found = sorted(EXAMPLE_BRIEFS.glob("*.*"))
-    if SHARED_BRIEFS.is_dir():
-        found += sorted(SHARED_BRIEFS.glob("*.md"))
-    return found
+    return sorted(EXAMPLE_BRIEFS.glob("*.*")) + sorted(REFERENCE_BRIEFS.glob("*.md"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 import pytest
-from conftest import EXAMPLE_BRIEFS, all_briefs, director_cmd
+from conftest import EXAMPLE_BRIEFS, all_briefs, director_cmd, reference_brief
 
 from director.ledger import Ledger
 
@@ -49,7 +49,7 @@ def test_run_one_liner_produces_cut_report_and_plan(tmp_path: Path) -> None:
 
 def test_plan_json_contract(tmp_path: Path) -> None:
     result = director(
-        "plan", str(Path(__file__).parents[2] / "shared/briefs/chef-table.md"), "--json"
+        "plan", str(reference_brief("chef-table.md")), "--json"
     )
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
@@ -109,7 +109,7 @@ def test_missing_project_and_unknown_provider_are_clear(tmp_path: Path) -> None:
 
 
 def test_lint_passes_on_plan_and_brief(tmp_path: Path) -> None:
-    brief = Path(__file__).parents[2] / "shared/briefs/neon-rain.md"
+    brief = reference_brief("neon-rain.md")
     plan = director("plan", str(brief), "--json")
     (tmp_path / "plan.json").write_text(plan.stdout)
     assert director("lint", str(tmp_path / "plan.json")).returncode == 0
@@ -118,7 +118,7 @@ def test_lint_passes_on_plan_and_brief(tmp_path: Path) -> None:
 
 def test_sigkill_mid_render_then_resume_does_not_rerender(tmp_path: Path) -> None:
     out = tmp_path / "neon"
-    brief = Path(__file__).parents[2] / "shared/briefs/neon-rain.md"
+    brief = reference_brief("neon-rain.md")
     env = {**os.environ, "DIRECTOR_CONCURRENCY": "1"}
     proc = subprocess.Popen(
         [*director_cmd(), "run", str(brief), "--out", str(out), "--yes"],
