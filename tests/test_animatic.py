@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import time
 from pathlib import Path
+from typing import Literal
 
 import av
 import cv2
@@ -33,6 +34,7 @@ def _request(
     width: int = W,
     height: int = H,
     duration: float = 1.5,
+    kind: Literal["person", "object"] = "person",
 ) -> GenerationRequest:
     return GenerationRequest(
         shot_index=0,
@@ -52,6 +54,7 @@ def _request(
             light_side=light,
             colour_temperature_k=kelvin,
             size=size,
+            subject_kind=kind,
         ),
     )
 
@@ -219,6 +222,54 @@ def test_shot_size_sets_the_subject_scale() -> None:
     assert (
         close.mask.shape[1] > 1.8 * draw_storyboard(_request(size="medium")).subject.mask.shape[1]
     )
+
+
+def test_object_shot_stands_a_prop_in_the_same_set(tmp_path: Path) -> None:
+    person = _request("static", seed=5, size="wide")
+    prop = _request("static", seed=5, size="wide", kind="object")
+    frames = {
+        r.hints.subject_kind: _render(tmp_path, r, r.hints.subject_kind) for r in (person, prop)
+    }
+    assert len(frames["person"]) == len(frames["object"]) == 18  # round(1.5 * 12)
+    a, b = (frames[k][0].astype(int) for k in ("person", "object"))
+    boards = {k: draw_storyboard(r) for k, r in (("person", person), ("object", prop))}
+    ox, oy = _screen_origin(prop)
+    region = np.zeros(a.shape, bool)
+    for board in boards.values():
+        s = board.subject
+        y0, x0 = max(0, s.y - oy), max(0, s.x - ox)
+        region[y0 : s.y - oy + s.mask.shape[0], x0 : s.x - ox + s.mask.shape[1]] = True
+    sky = slice(0, int(boards["object"].horizon_y) - oy - 4)  # above the floor and its shadows
+    diff = np.abs(a - b)
+    assert diff[region].mean() > 15, diff[region].mean()  # the subject changed...
+    assert diff[sky][~region[sky]].mean() < 1  # ...and the set did not
+
+    def shape(mask: np.ndarray) -> tuple[float, float]:
+        rows, cols = np.nonzero(mask)
+        h, w = np.ptp(rows) + 1, np.ptp(cols) + 1
+        return w / h, mask.sum() / (w * h)  # aspect and how much of its box it fills
+
+    figure, pot = shape(boards["person"].subject.mask), shape(boards["object"].subject.mask)
+    assert figure[0] < 0.45 and pot[0] > 0.75  # a standing figure is tall; the prop is squat
+    assert pot[1] > 0.7 and figure[1] < pot[1] - 0.1  # one solid body, not limbs and a head
+
+
+def test_prop_scales_with_shot_size_and_takes_the_key_light() -> None:
+    def sprite(size: ShotSize, light: LightSide = "left"):
+        return draw_storyboard(_request(size=size, light=light, kind="object")).subject
+
+    wide, medium, close = (int(sprite(s).mask.sum()) for s in ("wide", "medium", "close_up"))
+    assert wide * 3 < medium < close
+    assert close > 0.15 * W * H  # a close-up fills much of the frame
+    for light, brighter in (("left", 0), ("right", 1)):
+        s = sprite("medium", light)
+        half = s.mask.shape[1] // 2
+        sides = [
+            s.yuv.y[:, cols][s.mask[:, cols]].mean() for cols in (slice(0, half), slice(half, None))
+        ]
+        assert sides[brighter] > sides[1 - brighter] + 10, sides
+    again = sprite("medium")
+    assert np.array_equal(again.yuv.y, sprite("medium").yuv.y)  # deterministic for the seed
 
 
 def test_caption_band_holds_still_while_the_camera_moves(tmp_path: Path) -> None:
