@@ -40,6 +40,11 @@ def test_gate_waits_for_approval_then_renders(tmp_path: Path) -> None:
 
     rejected = _run(project, yes=False, decision="no, wrong mood")
     assert rejected.status == "rejected" and not list(project.takes_dir.glob("*.mp4"))
+    assert rejected.state.rejected_reason == "no, wrong mood"
+
+    approved_later = _run(project, yes=True)
+    assert approved_later.status == "done" and approved_later.state.cut is not None
+    assert len(list(project.takes_dir.glob("*.mp4"))) == len(approved_later.state.plan.shots)
 
 
 def test_approved_run_cuts_every_shot(tmp_path: Path) -> None:

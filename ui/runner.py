@@ -56,6 +56,10 @@ def make_context(
     )
 
 
+def _rejected(values: dict[str, Any]) -> bool:
+    return bool(values.get("plan")) and not values.get("approved")
+
+
 def _config(settings: Settings) -> dict[str, Any]:
     return {"configurable": {"thread_id": THREAD}, "max_concurrency": settings.concurrency}
 
@@ -90,6 +94,14 @@ async def run_project(
                     dict(snapshot.interrupts[0].value),
                 )
             payload = Command(resume=True if ctx.auto_approve else decision)
+        elif ctx.auto_approve and not snapshot.next and _rejected(snapshot.values):
+            # Approving a plan that was turned down earlier: record the approval as the gate's
+            # answer so the graph fans out from the gate as if it had been given there.
+            await graph.aupdate_state(
+                config, {"approved": True, "rejected_reason": ""}, as_node="gate"
+            )
+            snapshot = await graph.aget_state(config)
+            payload = None
         else:
             payload = None
         if payload is not None or snapshot.next:
