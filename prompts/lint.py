@@ -75,6 +75,7 @@ _STOPWORDS = frozenset((
     "mood", "feel", "feels", "look", "looks", "tone", "vibe", "overall", "scene", "shot", "style",
 ))
 _MASK = "\u27e6{}\u27e7"
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 
 
 class LintFinding(BaseModel):
@@ -117,14 +118,17 @@ def lint_text(text: str, shot: Shot, bible: Bible, family: str = "kling",
     text = re.sub(r"\s*\bAudio:.*\Z", "", text, flags=re.DOTALL)
     text = re.sub(r"\b(?:Cinematography|Look):\s*", "", text)
     masked = _mask(text, descriptors_for(shot, bible))
+    # Words a character speaks (or a sign reads) are not direction: "Then the sun comes up" in
+    # a line of dialogue chains no actions and names no move.
+    directed = unquoted(masked)
     return [
         *_check_length(text, family),
-        *_check_moves(masked, shot),
-        *_check_action(masked, shot),
-        *_check_framing(masked),
+        *_check_moves(directed, shot),
+        *_check_action(directed, shot),
+        *_check_framing(directed),
         *_check_light(masked),
         *_check_focal(masked, shot),
-        *_check_vague(masked),
+        *_check_vague(directed),
         *_check_descriptors(text, shot, bible),
         *_check_negative(negative_prompt, shot),
     ]
@@ -157,13 +161,20 @@ def _check_moves(text: str, shot: Shot) -> list[LintFinding]:
     return found
 
 
+def unquoted(text: str) -> str:
+    """`text` with every quoted span (straight or curly double quotes) blanked out, so spoken
+    words are never read as direction."""
+    return _QUOTED.sub(" ", text)
+
+
 def _check_action(text: str, shot: Shot) -> list[LintFinding]:
     found: list[LintFinding] = []
-    chained = _SEQUENCERS.search(shot.action) or _SEQUENCERS.search(text)
+    action = unquoted(shot.action)
+    chained = _SEQUENCERS.search(action) or _SEQUENCERS.search(text)
     if chained:
         found.append(_finding("one_action", f"actions chained with {chained.group(0)!r}",
                               fixable=False))
-    verbs = [seg.split()[0] for seg in _ACTION_SPLIT.split(shot.action) if seg.split()]
+    verbs = [seg.split()[0] for seg in _ACTION_SPLIT.split(action) if seg.split()]
     verbs = [v for v in verbs if verb_base(v)]
     if len(verbs) > 1 and not chained:
         found.append(_finding("one_action", f"{len(verbs)} actions in one clip: "

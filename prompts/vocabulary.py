@@ -12,6 +12,18 @@ from functools import cache
 from typing import Final
 
 from director.film import CameraAngle, CameraMove, Lighting, ShotSize
+from director.prompts.verbs import (
+    ACTION_VERBS,
+    LOCOMOTION_VERBS,
+    SPEECH_VERBS,
+    gerund,
+    is_base_verb,
+    is_plural_noun,
+    third_person,
+    to_gerund,
+    to_present,
+    verb_base,
+)
 
 # --- camera moves ------------------------------------------------------------------------------
 
@@ -207,10 +219,25 @@ VAGUE_WORDS: Final[tuple[str, ...]] = (
 """Mood words that name a feeling instead of a physical thing a camera or gaffer can set."""
 
 PERSON_WORDS: Final[tuple[str, ...]] = (
-    "woman", "women", "man", "men", "person", "people", "girl", "boy", "child", "children", "kid",
-    "baby", "chef", "cook", "runner", "dancer", "couple", "hand", "hands", "face", "faces",
-    "worker", "customer", "driver", "player", "athlete", "model", "actor", "actress", "singer",
-    "friend", "friends", "mother", "father", "son", "daughter", "barista", "crowd", "figure",
+    "woman", "women", "man", "men", "person", "people", "girl", "girls", "boy", "boys", "child",
+    "children", "kid", "kids", "baby", "toddler", "teenager", "teen", "chef", "cook", "runner",
+    "runners", "dancer", "dancers", "couple", "hand", "hands", "face", "faces", "finger",
+    "fingers", "worker", "workers", "customer", "customers", "driver", "player", "players",
+    "athlete", "model", "actor", "actress", "singer", "friend", "friends", "mother", "father",
+    "son", "daughter", "barista", "crowd", "figure", "figures", "potter", "skater", "baker",
+    "climber", "diver", "astronaut", "fisherman", "fishermen", "waiter", "waitress", "musician",
+    "tourist", "tourists", "student", "students", "grandmother", "grandfather", "grandma",
+    "grandpa", "grandson", "granddaughter", "nurse", "doctor", "detective", "officer", "soldier",
+    "farmer", "surfer", "cyclist", "rider", "tailor", "mechanic", "painter", "artist", "bride",
+    "groom", "family", "lady", "gentleman", "vendor", "vendors", "pilot", "swimmer", "hiker",
+    "skier", "boxer", "commuter", "commuters", "passenger", "passengers", "shopkeeper",
+    "bartender", "florist", "queen", "king", "warrior", "knight", "princess", "prince", "monk",
+    "guard", "thief", "crew", "team", "audience", "fans", "mum", "mom", "dad", "brother",
+    "sister", "wife", "husband", "uncle", "aunt", "stranger", "traveller", "traveler",
+    "pedestrian", "pedestrians", "photographer", "coach", "teacher", "buyer", "buyers", "seller",
+    "guest", "guests", "host", "engineer", "scientist", "commander", "watchmaker", "clockmaker",
+    "carpenter", "butcher", "gardener", "mechanic", "firefighter", "nun", "priest", "jogger",
+    "gymnast", "fighter", "protagonist", "hero", "heroine", "villain", "owner", "shepherd",
 )
 """Words that put a person in frame, which makes a focal length mandatory."""
 
@@ -347,87 +374,10 @@ MOOD_GROUNDING: Final[dict[str, str]] = {
 """Mood words a brief may use, translated into what the camera would actually see."""
 
 # --- verbs ---------------------------------------------------------------------------------------
+# The lexicon lives in verbs.py (it grew past what this module should hold); these names stay
+# importable from here because the brief reader and older callers use them.
 
-ACTION_VERBS: Final[tuple[str, ...]] = (
-    "adjust", "appear", "apply", "arrange", "arrive", "ask", "bake", "bark", "bite", "blink",
-    "bloom", "board", "bob", "bounce", "break", "breathe", "brew", "bubble", "burn", "buzz",
-    "carry", "catch", "chase", "check", "chop", "circle", "clap", "climb", "clink", "close",
-    "collapse", "cook", "crash", "crawl", "cross", "cry", "cut", "dance", "descend", "dip",
-    "disappear", "dive", "drag", "drift", "drink", "drip", "drive", "drizzle", "drop", "eat",
-    "embrace", "emerge", "enter", "exit", "fade", "fall", "feed", "fetch", "fill", "flicker",
-    "flip", "float", "flow", "flutter", "fly", "fold", "frown", "fry", "gesture", "give", "glance",
-    "gleam", "glide", "glisten", "glow", "grab", "graze", "grin", "grip", "hand", "hang", "hit",
-    "hold", "hop", "hover", "howl", "hug", "hurry", "jog", "jump", "kick", "kiss", "knead",
-    "kneel", "knock", "lace", "land", "laugh", "lean", "leave", "lift", "lock", "look", "lower",
-    "melt", "nod", "open", "pace", "pack", "paddle", "park", "pass", "peel", "perch", "pick",
-    "place", "plate", "play", "point", "polish", "pounce", "pour", "press", "pull", "pulse",
-    "push", "put", "raise", "reach", "read", "reflect", "reply", "rest", "reveal", "ride", "ring",
-    "rinse", "ripple", "rise", "roll", "rotate", "run", "sail", "say", "scroll", "sear", "serve",
-    "set", "shake", "shimmer", "shine", "shout", "show", "shrug", "sigh", "sing", "sink", "sip",
-    "sit", "skate", "skid", "sleep", "slice", "slide", "slip", "smile", "snap", "sniff", "soar",
-    "spark", "sparkle", "speak", "speed", "spin", "splash", "spread", "sprinkle", "sprint",
-    "stand", "stare", "steam", "step", "stir", "stop", "stretch", "stroll", "surf", "sway",
-    "sweep", "swim", "swing", "swirl", "take", "talk", "tap", "taste", "tear", "throw", "tie",
-    "toast", "toss", "touch", "trot", "turn", "twinkle", "type", "unfold", "unlock", "unwrap",
-    "wait", "wake", "walk", "wander", "wash", "watch", "wave", "whisper", "wipe", "write", "yawn",
-)
-"""Base forms of actions a brief's beats use; third-person and -ing forms derive from them."""
-
-LOCOMOTION_VERBS: Final[frozenset[str]] = frozenset({
-    "walk", "run", "sprint", "jog", "stroll", "wander", "hurry", "pace", "trot", "skate",
-    "ride", "drive", "cross",
-})
-"""Verbs that move the subject through space: a follow or handheld move suits them."""
-
-_DOUBLES: Final[frozenset[str]] = frozenset({
-    "bob", "chop", "clap", "cut", "dip", "drip", "drop", "flip", "grab", "grin", "grip", "hit",
-    "hop", "hug", "jog", "nod", "put", "run", "set", "shrug", "sip", "sit", "skid", "slip", "snap",
-    "spin", "step", "stir", "stop", "swim", "tap", "wrap",
-})
-
-
-def third_person(base: str) -> str:
-    if base.endswith(("s", "sh", "ch", "x", "z")):
-        return base + "es"
-    if base.endswith("y") and base[-2:-1] not in tuple("aeiou"):
-        return base[:-1] + "ies"
-    return base + "s"
-
-
-def gerund(base: str) -> str:
-    if base.endswith("ie"):
-        return base[:-2] + "ying"
-    if base in _DOUBLES:
-        return base + base[-1] + "ing"
-    if base.endswith("e") and not base.endswith(("ee", "ye", "oe")):
-        return base[:-1] + "ing"
-    return base + "ing"
-
-
-@cache
-def _verb_forms() -> dict[str, str]:
-    """Inflected form -> base for every lexicon verb (third person and -ing)."""
-    forms: dict[str, str] = {}
-    for base in ACTION_VERBS:
-        forms[third_person(base)] = base
-        forms[gerund(base)] = base
-    return forms
-
-
-def verb_base(word: str) -> str | None:
-    """The base of a third-person or -ing lexicon verb ("slides" -> "slide"), else None."""
-    return _verb_forms().get(word.lower().strip(".,;:!?"))
-
-
-def to_gerund(word: str) -> str:
-    """"smiles" -> "smiling"; a third-person verb outside the lexicon is inflected by rule
-    ("hammers" -> "hammering"); anything else is returned unchanged."""
-    base = verb_base(word) or (word.lower() if word.lower() in ACTION_VERBS else None)
-    if base:
-        return gerund(base)
-    low = word.lower()
-    if len(low) < 4 or not low.isalpha() or low.endswith(("ing", "ss")) or low[-1] != "s":
-        return word
-    if low.endswith(("shes", "ches", "xes", "zes", "sses")):
-        return gerund(low[:-2])
-    return gerund(low[:-1])
+__all__ = [
+    "ACTION_VERBS", "LOCOMOTION_VERBS", "SPEECH_VERBS", "gerund", "is_base_verb", "is_plural_noun",
+    "third_person", "to_gerund", "to_present", "verb_base",
+]

@@ -56,7 +56,10 @@ def _summary(project: Project, outcome: Outcome) -> int:
         )
         return 0
     if outcome.status == "rejected":
-        out.print(f"Plan not approved ({state.rejected_reason}); nothing was rendered.")
+        out.print(
+            f"Plan not approved ({state.rejected_reason}); nothing was rendered. "
+            f"Approve it later with: director resume {project.root} --yes"
+        )
         return 0
     failed = [r for r in state.results.values() if r.status == "failed"]
     if state.cut is not None:
