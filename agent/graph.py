@@ -1,10 +1,11 @@
 """The director's graph, wired in one place.
 
-    plan -> write -> route -> gate --Send per shot--> shot -> assemble
+    plan -> write -> route -> stills -> gate --Send per shot--> shot -> assemble
     shot:  submit -> poll -> inspect -> accept
                                \\-> revise -> submit      (attempt and spend caps)
 
-route runs before the gate so the person approves real models and a real estimate.
+route runs before the gate so the person approves real models, a real estimate and a free
+storyboard (stills) of every shot.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from director.agent.nodes.plan import plan
 from director.agent.nodes.poll import poll
 from director.agent.nodes.revise import revise
 from director.agent.nodes.route import route
+from director.agent.nodes.stills import stills
 from director.agent.nodes.submit import submit
 from director.agent.nodes.write import write
 from director.agent.state import DirectorState, ShotInput, ShotOutput, ShotState
@@ -95,13 +97,15 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     g.add_node("plan", plan)
     g.add_node("write", write)
     g.add_node("route", route)
+    g.add_node("stills", stills)
     g.add_node("gate", gate)
     g.add_node("shot", build_shot_graph())
     g.add_node("assemble", assemble)
     g.add_edge(START, "plan")
     g.add_edge("plan", "write")
     g.add_edge("write", "route")
-    g.add_edge("route", "gate")
+    g.add_edge("route", "stills")
+    g.add_edge("stills", "gate")
     g.add_conditional_edges("gate", fan_out, ["shot", "assemble", END])
     g.add_edge("shot", "assemble")
     g.add_edge("assemble", END)

@@ -16,7 +16,7 @@ def first_seed(title: str, index: int) -> int:
 
 
 def first_request(
-    planned: PlannedShot, *, title: str, aspect_ratio: str, resolution: str, audio: bool
+    planned: PlannedShot, *, aspect_ratio: str, resolution: str, audio: bool
 ) -> GenerationRequest:
     spec = catalog.get(planned.model)
     width, height = catalog.size(spec, aspect_ratio, resolution)
@@ -35,7 +35,7 @@ def first_request(
         height=height,
         fps=24,
         audio=audio and spec.audio,
-        seed=first_seed(title, planned.index),
+        seed=planned.seed,
         hints=ShotHints(
             subject=shot.subject,
             action=shot.action,

@@ -43,6 +43,10 @@ class PlannedShot(BaseModel):
     """The negative prompt sent, where the model accepts one."""
     estimate_usd: float = 0.0
     """Catalog price of one take."""
+    seed: int = 0
+    """Seed of the first take; retakes that re-roll it are recorded in the ledger."""
+    storyboard: list[str] = Field(default_factory=list)
+    """First and last storyboard frames (paths relative to the project), for approval."""
     lint: list[str] = Field(default_factory=list)
     """Craft-rule findings left after auto-fix (empty when the prompt is clean)."""
     shot: Shot
@@ -70,6 +74,8 @@ class Plan(BaseModel):
     """Shots in cut order."""
     estimate_usd: float = 0.0
     """Cost of one take of every shot."""
+    storyboard: str = ""
+    """Contact sheet of every shot's first storyboard frame, relative to the project."""
 
     @property
     def bible(self) -> Bible:

@@ -6,7 +6,9 @@ import asyncio
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from director.config import Settings
 from director.errors import BudgetError
@@ -37,6 +39,16 @@ def test_gate_waits_for_approval_then_renders(tmp_path: Path) -> None:
     assert first.question["shots"] and not list(project.takes_dir.glob("*.mp4"))
     plan = json.loads(project.plan_path.read_text())
     assert {"index", "duration_s", "characters", "model", "prompt"} <= set(plan["shots"][0])
+    # A free storyboard is ready for the person to judge before anything is paid for.
+    assert (project.root / plan["storyboard"]).is_file()
+    for shot in plan["shots"]:
+        first, last = (Image.open(project.root / p) for p in shot["storyboard"])
+        assert first.width == 640
+        moved = np.abs(np.asarray(first, float) - np.asarray(last, float)).mean()
+        if shot["shot"]["camera"]["move"] == "static":
+            assert moved < 1.0
+        else:
+            assert moved > 1.0
 
     rejected = _run(project, yes=False, decision="no, wrong mood")
     assert rejected.status == "rejected" and not list(project.takes_dir.glob("*.mp4"))

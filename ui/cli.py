@@ -50,7 +50,8 @@ def _summary(project: Project, outcome: Outcome) -> int:
     state = outcome.state
     if outcome.status == "awaiting_approval":
         out.print(
-            f"Plan ready in {project.root}/plan.json (estimate "
+            f"Plan ready in {project.root}/plan.json, storyboard in "
+            f"{project.root}/stills/storyboard.png (estimate "
             f"${outcome.question.get('estimate_usd', 0):.2f}). Approve with: "
             f"director resume {project.root} --yes"
         )
@@ -70,11 +71,13 @@ def _summary(project: Project, outcome: Outcome) -> int:
     return 1 if failed or state.cut is None else 0
 
 
-def _approve_interactively(outcome: Outcome) -> bool | None:
+def _approve_interactively(project: Project, outcome: Outcome) -> bool | None:
     """Ask at the terminal; None when there is no terminal to ask at."""
     if not sys.stdin.isatty():
         return None
     _print_plan_question(outcome.question)
+    if outcome.question.get("storyboard"):
+        out.print(f"Storyboard {project.root / outcome.question['storyboard']}")
     return typer.confirm("Approve and render?", default=False)
 
 
@@ -97,7 +100,7 @@ async def _drive(project: Project, yes: bool, provider: str, tier: str, **start:
         )
         outcome = await run_project(project, ctx, **start)
     if outcome.status == "awaiting_approval":
-        decision = _approve_interactively(outcome)
+        decision = _approve_interactively(project, outcome)
         if decision is not None:
             with ShotProgress(out) as progress:
                 ctx.on_event = progress

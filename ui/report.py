@@ -28,6 +28,7 @@ th{background:#f5f5f5}
 .sheet figure{margin:0} .sheet img{width:100%;border-radius:4px}
 .shot{border-top:2px solid #eee;padding-top:1rem;margin-top:1.5rem}
 .prompt{background:#fafafa;border-left:3px solid #888;padding:.6rem;white-space:pre-wrap}
+.board img{width:240px;margin:.3rem .3rem 0 0;border-radius:3px}
 .ok{color:#17702a} .bad{color:#b00020} .warn{color:#a05a00} code{font-size:90%}
 """
 
@@ -53,14 +54,23 @@ def _status(result: ShotResult | None) -> str:
 def _contact_sheet(project: Project, plan: Plan, state: DirectorState) -> str:
     figures = []
     for s in plan.shots:
-        src = _thumb(project.stills_dir / f"shot{s.index:02d}.png")
+        still = project.stills_dir / f"shot{s.index:02d}.png"
+        if not still.exists() and s.storyboard:
+            still = project.root / s.storyboard[0]  # not rendered yet: show the storyboard
+        src = _thumb(still)
         img = f'<img alt="shot {s.index + 1}" src="{src}">' if src else "<div>(no still)</div>"
         caption = f"{s.index + 1}. {escape(s.shot.beat[:80])} · {s.duration_s:g}s"
         figures.append(f"<figure>{img}<figcaption>{caption}</figcaption></figure>")
     return f'<div class="sheet">{"".join(figures)}</div>'
 
 
-def _shot_section(planned: PlannedShot, result: ShotResult | None) -> str:
+def _storyboard(project: Project, planned: PlannedShot) -> str:
+    frames = [_thumb(project.root / p, 320) for p in planned.storyboard]
+    imgs = "".join(f'<img alt="storyboard" src="{src}">' for src in frames if src)
+    return f'<p class="board">Storyboard, first and last frame:<br>{imgs}</p>' if imgs else ""
+
+
+def _shot_section(project: Project, planned: PlannedShot, result: ShotResult | None) -> str:
     lint = (
         '<span class="ok">lint clean</span>'
         if not planned.lint
@@ -89,6 +99,7 @@ def _shot_section(planned: PlannedShot, result: ShotResult | None) -> str:
 estimate ${planned.estimate_usd:.2f} · {escape(shot.camera.move.replace("_", " "))},
 {shot.camera.focal_length_mm}mm · {lint}</p>
 <div class="prompt">{escape(planned.prompt)}</div>
+{_storyboard(project, planned)}
 {f"<p><b>Negative:</b> {escape(planned.negative_prompt)}</p>" if planned.negative_prompt else ""}
 <table><tr><th>take</th><th>model</th><th>seed</th><th>cost</th><th>measured</th><th>QC</th>
 <th>findings</th></tr>{"".join(rows) or '<tr><td colspan="7">no takes</td></tr>'}</table>
@@ -134,7 +145,7 @@ def render_report(project: Project, state: DirectorState) -> str:
     characters = "".join(
         f"<li><b>{escape(c.name)}</b>: {escape(c.descriptor)}</li>" for c in plan.characters
     )
-    sections = "".join(_shot_section(s, state.results.get(s.index)) for s in plan.shots)
+    sections = "".join(_shot_section(project, s, state.results.get(s.index)) for s in plan.shots)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{escape(plan.title)} — video-director report</title><style>{_CSS}</style></head><body>
 <h1>{escape(plan.title)}</h1>

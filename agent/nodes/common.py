@@ -8,6 +8,8 @@ from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
 from director.film import Brief
+from director.plan import Plan
+from director.project import atomic_write_text
 
 
 def effective_tier(ctx: RunContext, brief: Brief) -> str:
@@ -20,6 +22,11 @@ def effective_provider(ctx: RunContext) -> str:
 
 def budget_cap(ctx: RunContext, brief: Brief) -> float | None:
     return brief.budget_usd if brief.budget_usd is not None else ctx.settings.budget_usd
+
+
+def save_plan(ctx: RunContext, plan: Plan) -> None:
+    """plan.json is rewritten whole and atomically whenever the plan changes."""
+    atomic_write_text(ctx.project.plan_path, plan.model_dump_json(indent=2))
 
 
 def emit(runtime: Runtime[RunContext], event: dict[str, Any]) -> None:

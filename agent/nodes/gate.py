@@ -21,6 +21,7 @@ def gate(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
             "question": "Approve this shot list and spend?",
             "title": state.plan.title,
             "estimate_usd": state.plan.estimate_usd,
+            "storyboard": state.plan.storyboard,
             "shots": [
                 {"index": s.index, "duration_s": s.duration_s, "model": s.model, "prompt": s.prompt}
                 for s in state.plan.shots

@@ -5,10 +5,15 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
-from director.agent.nodes.common import budget_cap, effective_provider, effective_tier, emit
+from director.agent.nodes.common import (
+    budget_cap,
+    effective_provider,
+    effective_tier,
+    emit,
+    save_plan,
+)
 from director.agent.state import DirectorState
 from director.errors import BudgetError
-from director.project import atomic_write_text
 from director.prompts import compose
 from director.tools import catalog
 
@@ -46,6 +51,6 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
             f"estimated ${estimate:.2f} for one take of each shot exceeds the ${cap:.2f} cap"
         )
     plan = state.plan.model_copy(update={"shots": shots, "estimate_usd": estimate})
-    atomic_write_text(ctx.project.plan_path, plan.model_dump_json(indent=2))
+    save_plan(ctx, plan)
     emit(runtime, {"event": "routed", "estimate_usd": estimate})
     return {"plan": plan, "budget_usd": cap, "max_attempts": ctx.settings.max_attempts}

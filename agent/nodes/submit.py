@@ -23,7 +23,6 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
     request = state.request or first_request(
         state.planned,
-        title=ctx.project.id,
         aspect_ratio=state.aspect_ratio,
         resolution=state.resolution,
         audio=state.audio,

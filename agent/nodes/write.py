@@ -6,6 +6,7 @@ from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
 from director.agent.nodes.common import effective_provider, effective_tier, emit
+from director.agent.requests import first_seed
 from director.agent.state import DirectorState
 from director.plan import Plan, PlannedShot
 from director.prompts import compose, lint
@@ -35,6 +36,7 @@ def write(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
                 provider=effective_provider(ctx),
                 prompt=compose.render(spec, model.family),
                 negative_prompt=spec.negative_prompt,
+                seed=first_seed(state.brief.title, shot.index),
                 lint=[f.message for f in remaining],
                 shot=shot,
                 spec=spec,

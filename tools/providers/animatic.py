@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import shutil
 import threading
 from collections.abc import Callable
@@ -77,6 +78,26 @@ def render_animatic(
                 progress((i + 1) / frames)
         out.mux(stream.encode(None))
     return Path(dest)
+
+
+def render_frames(request: GenerationRequest, first: Path, last: Path) -> tuple[Path, Path]:
+    """Write the clip's first and last frames as PNGs without encoding the clip.
+
+    This is the free storyboard a person approves before any paid render: framing, the start
+    and end of the move, and the light, exactly as the animatic would show them.
+    """
+    frames = _validate(request)
+    rig = build_rig(request, frames)
+    caption = draw_caption(request)
+    planes = Planes(request.width, request.height)
+    for index, dest in ((0, first), (frames - 1, last)):
+        rig.render(index, planes)
+        caption.apply(planes.y, planes.u, planes.v)
+        image = av.VideoFrame.from_ndarray(planes.array, format="yuv420p").to_image()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        atomic_write_bytes(Path(dest), buffer.getvalue())
+    return Path(first), Path(last)
 
 
 def _video_stream(out: av.container.OutputContainer, request: GenerationRequest) -> av.VideoStream:

@@ -1,0 +1,65 @@
+"""stills: a free storyboard of every shot (first and last frame) for the approval gate.
+
+People asked for stills before money is spent on clips; the animatic's frames show framing,
+where the move starts and ends, and the light, at no cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from langgraph.runtime import Runtime
+
+from director.agent.context import RunContext
+from director.agent.nodes.common import emit, save_plan
+from director.agent.requests import first_request
+from director.agent.state import DirectorState
+from director.film import GenerationRequest
+from director.plan import PlannedShot
+from director.tools import edit
+from director.tools.providers.animatic import render_frames
+
+PREVIEW_WIDTH = 640
+"""Storyboard frames are drawn at this width: enough to judge framing, cheap to draw."""
+
+
+async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
+    ctx = runtime.context
+    plan = state.plan
+    assert plan is not None
+    project = ctx.project
+    shots: list[PlannedShot] = []
+    for planned in plan.shots:
+        first = project.stills_dir / f"board{planned.index:02d}_first.png"
+        last = project.stills_dir / f"board{planned.index:02d}_last.png"
+        if not (first.exists() and last.exists()):
+            request = _preview(planned, state)
+            await asyncio.to_thread(render_frames, request, first, last)
+        paths = [str(p.relative_to(project.root)) for p in (first, last)]
+        shots.append(planned.model_copy(update={"storyboard": paths}))
+    sheet = project.stills_dir / "storyboard.png"
+    labels = [
+        f"{s.index + 1}. {s.shot.camera.move.replace('_', ' ')}, {s.duration_s:g}s" for s in shots
+    ]
+    await asyncio.to_thread(
+        edit.contact_sheet, [project.root / s.storyboard[0] for s in shots], sheet, 4, labels
+    )
+    plan = plan.model_copy(
+        update={"shots": shots, "storyboard": str(sheet.relative_to(project.root))}
+    )
+    save_plan(ctx, plan)
+    emit(runtime, {"event": "storyboard", "path": str(sheet)})
+    return {"plan": plan}
+
+
+def _preview(planned: PlannedShot, state: DirectorState) -> GenerationRequest:
+    request = first_request(
+        planned,
+        aspect_ratio=state.brief.aspect_ratio,
+        resolution=state.brief.resolution,
+        audio=state.brief.audio,
+    )
+    scale = PREVIEW_WIDTH / request.width
+    width = max(16, round(request.width * scale / 2) * 2)
+    height = max(16, round(request.height * scale / 2) * 2)
+    return request.model_copy(update={"width": width, "height": height, "provider": "animatic"})
