@@ -28,15 +28,19 @@ async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     plan = state.plan
     assert plan is not None
     project = ctx.project
-    shots: list[PlannedShot] = []
-    for planned in plan.shots:
+    # Two at a time: drawing is CPU work and this box has two cores.
+    limit = asyncio.Semaphore(2)
+
+    async def board(planned: PlannedShot) -> PlannedShot:
         first = project.stills_dir / f"board{planned.index:02d}_first.png"
         last = project.stills_dir / f"board{planned.index:02d}_last.png"
         if not (first.exists() and last.exists()):
-            request = _preview(planned, state)
-            await asyncio.to_thread(render_frames, request, first, last)
+            async with limit:
+                await asyncio.to_thread(render_frames, _preview(planned, state), first, last)
         paths = [str(p.relative_to(project.root)) for p in (first, last)]
-        shots.append(planned.model_copy(update={"storyboard": paths}))
+        return planned.model_copy(update={"storyboard": paths})
+
+    shots = list(await asyncio.gather(*(board(p) for p in plan.shots)))
     sheet = project.stills_dir / "storyboard.png"
     labels = [
         f"{s.index + 1}. {s.shot.camera.move.replace('_', ' ')}, {s.duration_s:g}s" for s in shots
