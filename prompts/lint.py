@@ -174,8 +174,10 @@ def _check_action(text: str, shot: Shot) -> list[LintFinding]:
     if chained:
         found.append(_finding("one_action", f"actions chained with {chained.group(0)!r}",
                               fixable=False))
-    verbs = [seg.split()[0] for seg in _ACTION_SPLIT.split(action) if seg.split()]
-    verbs = [v for v in verbs if verb_base(v)]
+    # A segment starts a second action only when it opens with a verb that is not itself
+    # followed by one ("sparks rising" is a noun and its participle, not "spark").
+    segments = [seg.split() for seg in _ACTION_SPLIT.split(action) if seg.split()]
+    verbs = [w[0] for w in segments if verb_base(w[0]) and not (len(w) > 1 and verb_base(w[1]))]
     if len(verbs) > 1 and not chained:
         found.append(_finding("one_action", f"{len(verbs)} actions in one clip: "
                               f"{', '.join(verbs)}", fixable=False))

@@ -8,7 +8,7 @@ importing this module does no work.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from director.film import CameraAngle, CameraMove, Lighting, ShotSize
@@ -120,6 +120,14 @@ def _compiled(patterns: tuple[tuple[object, str], ...]) -> tuple[tuple[object, r
 
 def _spans(patterns: tuple[tuple[object, str], ...], text: str) -> list[tuple[object, int, int]]:
     """(key, start, end) of every match, overlaps resolved to the earliest, then longest."""
+    return list(_cached_spans(patterns, text))
+
+
+@lru_cache(maxsize=4096)
+def _cached_spans(patterns: tuple[tuple[object, str], ...], text: str
+                  ) -> tuple[tuple[object, int, int], ...]:
+    """Lint reads the same prompt text several times while fixing it; the spans of a text never
+    change, so they are computed once."""
     hits = [(key, m.start(), m.end()) for key, rx in _compiled(patterns)
             for m in rx.finditer(text)]
     hits.sort(key=lambda h: (h[1], -(h[2] - h[1])))
@@ -127,7 +135,7 @@ def _spans(patterns: tuple[tuple[object, str], ...], text: str) -> list[tuple[ob
     for hit in hits:
         if all(hit[2] <= k[1] or hit[1] >= k[2] for k in kept):
             kept.append(hit)
-    return kept
+    return tuple(kept)
 
 
 def find_moves(text: str) -> list[tuple[str, int, int]]:
@@ -261,8 +269,8 @@ def word_count(text: str) -> int:
 def handle(subject: str) -> str:
     """A short definite handle for a non-character subject, for positions and focus notes:
     "a ceramic cup on a wooden table" -> "the ceramic cup"."""
-    head = re.split(r"\s+(?:on|in|at|with|beside|under|near|by|from|into|as|against)\s+",
-                    subject.strip(), maxsplit=1)[0]
+    head = re.split(r"\s+(?:on|in|at|with|beside|under|near|by|from|into|as|against)\s+|,",
+                    subject.strip(), maxsplit=1)[0].strip()
     return re.sub(r"^(?:a|an)\s+", "the ", head, flags=re.IGNORECASE)
 
 
@@ -301,6 +309,12 @@ LIGHTING_SETUPS: Final[dict[str, dict[str, object]]] = {
                            colour_temperature_k=5000, quality="soft, diffused"),
     "blue_hour": dict(source="blue-hour skylight", direction="behind the subject, camera-left",
                       side="back", colour_temperature_k=9000, quality="soft"),
+    "underwater": dict(source="sunlight filtering down through the water",
+                       direction="above, slightly camera-right", side="top",
+                       colour_temperature_k=7500, quality="soft, dappled"),
+    "space": dict(source="unfiltered sunlight through the station windows",
+                  direction="camera-left at 60°", side="left", colour_temperature_k=5600,
+                  quality="hard"),
 }
 """Gaffer setups by time of day and setting; build one with `lighting_setup`."""
 
@@ -312,7 +326,8 @@ def lighting_setup(key: str) -> Lighting:
 
 KELVIN_BY_SOURCE: Final[tuple[tuple[str, int], ...]] = (
     ("candle", 1900), ("sodium", 2200), ("tungsten", 3200), ("lamp", 3200), ("practical", 3200),
-    ("fire", 2000), ("golden", 3500), ("sunset", 3000), ("sunrise", 3000), ("neon", 4000),
+    ("fire", 2000), ("golden", 3500), ("sunset", 3000), ("sunrise", 3000), ("low sun", 3200),
+    ("setting sun", 3000), ("rising sun", 3000), ("morning sun", 4500), ("neon", 4000),
     ("fluorescent", 4000), ("moon", 7000), ("overcast", 6500), ("sky", 6500), ("window", 5600),
     ("sun", 5600), ("daylight", 5600), ("led", 5000), ("softbox", 5000),
 )
@@ -342,6 +357,13 @@ LOOKS: Final[dict[str, tuple[str, str, str, str]]] = {
                "candle flames flickering gently"),
     "default": ("35mm film look", "fine grain", "natural palette",
                 "soft shadows with detail kept in the blacks"),
+    "firelight": ("Kodak Vision3 500T film stock", "fine grain", "deep amber and charcoal palette",
+                  "embers glowing and sparks drifting up through the light"),
+    "underwater": ("clean digital capture, ARRI Alexa look", "no visible grain",
+                   "deep teal and turquoise palette",
+                   "caustic light patterns rippling across every surface"),
+    "space": ("clean digital capture, ARRI Alexa look", "fine digital noise in the shadows",
+              "cobalt blue and steel-grey palette", "hard-edged shadows with no haze in the air"),
 }
 """Film stock, grain, palette and one physical mood detail per look."""
 

@@ -236,3 +236,23 @@ def test_fixed_word_count_lands_in_range() -> None:
         good())
     fixed, _ = fix(bad, SHOT, BIBLE)
     assert 80 <= word_count(fixed.text()) <= 120
+
+
+# --- spoken words are not direction ---------------------------------------------------------------
+
+
+def test_quoted_speech_is_not_read_as_direction() -> None:
+    """A line of dialogue may say "then", "epic" or "pan left"; those are words spoken."""
+    said = ' Ana whispers "Every night. Then the sun comes up, an epic pan left, a close-up."'
+    spec = append("subject", said)(good())
+    found = rules(lint(spec, SHOT, BIBLE))
+    assert not found & {"one_action", "vague_words", "second_move", "framing"}
+    shot = SHOT.model_copy(update=dict(action='says "first this, then that" to the pass'))
+    assert "one_action" not in rules(lint(compose_spec(shot, BIBLE), shot, BIBLE))
+
+
+def test_the_audio_cue_is_not_read_as_direction() -> None:
+    spec = good().model_copy(update=dict(audio='Ana says: "Then we plate. Dramatic, huh?"'))
+    for family in ("kling", "sora", "animatic"):
+        text = render(spec, family)
+        assert lint_text(text, SHOT, BIBLE, family, spec.negative_prompt) == [], text

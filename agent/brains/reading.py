@@ -1,9 +1,10 @@
 """Reading a brief's prose: beats, who is in each, scenes and places, sound, negatives, style.
 
-Deterministic text heuristics, no model: numbered lines or a "Shots:" list are taken as beats
-one for one; free narrative is split into one beat per action ("steps in, shakes the umbrella,
-and looks back" is three beats); camera sentences ("The camera starts behind her, then moves to
-a side angle as she ...") become camera cues on the beat they describe.
+Deterministic text heuristics, no model. Listed lines (numbered, "Shot N:", bullets, a
+"Shots:" list) are one beat each; free narrative is split into one beat per action ("steps in,
+shakes the umbrella, and looks back" is three beats). Inside every beat, spoken lines become
+dialogue (speech.py), camera words become cues (cues.py), and what is left is split into a
+subject, the characters in frame and ONE primary action (clauses.py, people.py).
 """
 
 from __future__ import annotations
@@ -12,35 +13,35 @@ import re
 from dataclasses import dataclass, field, replace
 
 from director.agent.brains.brieftext import (
-    DIALOGUE,
     LIST_MARKER,
     SceneReading,
-    logical_lines,
+    place_in,
+    prepare,
     sort_text,
     split_sentences,
-    verb_index,
+    take_light,
     words_of,
 )
-from director.agent.brains.casting import read_characters
+from director.agent.brains.casting import is_character_line, read_cast
+from director.agent.brains.clauses import (
+    DEFAULT_ACTION,
+    Memory,
+    Names,
+    clauses_of,
+    header_list,
+    is_setting_only,
+    primary,
+    referents,
+    split_subject,
+)
+from director.agent.brains.cues import Cues, split_cues
+from director.agent.brains.lighting import time_of_day
+from director.agent.brains.speech import Line, bare_quote, speaking_action, take_speech
 from director.film import Brief, Character
-from director.prompts.vocabulary import VAGUE_WORDS, handle, to_gerund, verb_base
+from director.prompts.vocabulary import VAGUE_WORDS
 
-_CAMERA = re.compile(r"^(?:the\s+)?camera\s+(?P<cue>.+?)(?:\s+(?:as|while)\s+(?P<rest>.+))?$",
-                     re.IGNORECASE)
-_CAMERA_INLINE = re.compile(r"[,;]?\s*(?:as|while)\s+the\s+camera\s+(?P<cue>[^,;]+)",
-                            re.IGNORECASE)
-_SIZE = re.compile(
-    r"^(?:an?\s+)?(?:final\s+|opening\s+|slow\s+|tight\s+)?(?P<size>extreme close-?up|close-?up|"
-    r"medium(?: shot)?|wide(?: shot)?|establishing(?: shot)?|macro(?: shot)?|overhead(?: shot)?"
-    r"|aerial(?: shot)?)\s+(?:of|on)\s+(?P<rest>.+)$", re.IGNORECASE)
-_SIZE_CUES = {"extreme close": "extreme_close_up", "macro": "extreme_close_up",
-              "close": "close_up", "medium": "medium", "wide": "wide", "establishing": "wide",
-              "aerial": "extreme_wide", "overhead": "medium"}
-_LIGHT = re.compile(r"\b(?:light|sunlight|daylight|lamp|neon|glow|moonlight|sun)\b[^,;]*?"
-                    r"\b(?:from|through)\b", re.IGNORECASE)
-_PRONOUNS = {"she", "he", "they", "her", "him", "his", "them", "their", "together"}
-DEFAULT_ACTION = "holds still in frame"
-"""The action of a beat that names only a thing, e.g. "a final wide of the whole set"."""
+__all__ = ["DEFAULT_ACTION", "BeatReading", "BriefReading", "read_brief", "style_words"]
+_CLOSE = ("close_up", "extreme_close_up")
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,11 @@ class BeatReading:
     action: str
     after: str = ""
     """A secondary action folded into the end position ("smiling"), keeping one action."""
-    camera_cue: str = ""
-    size_cue: str = ""
+    cues: Cues = field(default_factory=Cues)
     light: str = ""
     dialogue: tuple[tuple[str, str], ...] = ()
+    listener: str = ""
+    """Who a spoken line is addressed to, when they share the frame."""
 
 
 @dataclass(frozen=True)
@@ -73,210 +75,319 @@ class BriefReading:
     text: str
 
 
-@dataclass
-class _Memory:
-    """Who "she" and a subject-less verb refer to, as the reading moves through the beats."""
-
-    last_characters: tuple[str, ...] = ()
-    scene_characters: list[str] = field(default_factory=list)
-    last_object: str = ""
-    last_plural: str = ""
-    scene: int = 0
-
-
 def read_brief(brief: Brief) -> BriefReading:
     """Structured fields win (brief.beats, brief.characters); the prose fills the rest."""
-    lines = logical_lines(brief.text)
-    sentences = [s for line in lines for s in split_sentences(LIST_MARKER.sub("", line))]
-    characters = list(brief.characters) or read_characters(brief.text, sentences)
-    names = [c.name for c in characters]
-    text = sort_text(brief.text, names)
+    prepared = prepare(brief.text)
+    cast = read_cast(prepared)
+    characters = list(brief.characters) or cast.characters
+    characters += _undescribed_speakers(cast.story, characters)
+    names = Names.of(characters, cast.story)
+    story = _quote_cast_lines(cast.story, names)
+    text = sort_text(story, is_character_line)
     items = text.items
-    if brief.beats:
-        items = [(0, LIST_MARKER.sub("", b).strip()) for b in brief.beats if b.strip()]
+    if brief.beats and not _same_beats(brief.beats, items, prepared):
+        items = [(0, LIST_MARKER.sub("", prepare(b)).strip()) for b in brief.beats if b.strip()]
     beats = _read_beats(items, text.narrative, text.scenes, names)
     if not beats:
-        beats = [_read_beat(brief.title, 0, names, _Memory())]
-    used = sorted({b.scene for b in beats})
+        # Nothing read as an action (a brief in another language, or all description): film
+        # what it describes, sentence by sentence, before falling back to the title.
+        described = [(i, d) for i, s in enumerate(text.scenes) for d in s.details]
+        memory = names.memory()
+        beats = [b for i, d in described for b in _read_unit(d, i, names, memory, listed=True)]
+        for scene in text.scenes:
+            scene.details.clear()
+    if not beats:
+        beats = _read_unit(brief.title or "the subject", 0, names, names.memory(), listed=True)
+    beats = _split_by_time(beats, text.scenes)
+    used = list(dict.fromkeys(b.scene for b in beats))  # in the order the film meets them
     renumber = {old: new for new, old in enumerate(used)}
     beats = [replace(b, scene=renumber[b.scene]) for b in beats]
     style = [*words_of(brief.style), *text.style]
     return BriefReading(beats=tuple(beats), scenes=tuple(text.scenes[i] for i in used),
-                        characters=tuple(characters), sfx=tuple(text.sfx),
+                        characters=tuple(characters), sfx=tuple(dict.fromkeys(text.sfx)),
                         negatives=tuple(text.negatives), style=tuple(dict.fromkeys(style)),
                         text=brief.text)
 
 
-def _read_beats(items: list[tuple[int, str]], narrative: list[tuple[int, str]],
-                scenes: list[SceneReading], names: list[str]) -> list[BeatReading]:
-    memory = _Memory()
-    beats: list[BeatReading] = []
-    clauses = [(s, t, False) for s, t in items] if items else [
-        (s, c, True) for s, t in narrative for c in _clauses(t)]
-    verbless_ok = len(clauses) <= 1
-    pending_cue = ""
-    for scene, text, free in clauses:
-        if scene != memory.scene:
-            memory.scene, memory.scene_characters = scene, []
-        if free and not verbless_ok and _is_setting_only(text, names, memory):
-            scenes[scene].details.append(text.rstrip("."))
-            continue
-        beat = _read_beat(text, scene, names, memory)
-        if beat.action == "" and beat.camera_cue:  # a camera-only clause
-            if beats and beats[-1].scene == scene and not beats[-1].camera_cue:
-                beats[-1] = replace(beats[-1], camera_cue=beat.camera_cue)
-            else:
-                pending_cue = beat.camera_cue
-            continue
-        if pending_cue and not beat.camera_cue:
-            beat = replace(beat, camera_cue=pending_cue)
-        pending_cue = ""
-        beats.append(beat)
-    return beats
+def _quote_cast_lines(story: str, names: Names) -> str:
+    """"Priya: We missed the turn." (a cast member's name, a colon, no quotes) is a line."""
+    def quote(m: re.Match[str]) -> str:
+        who = names.canonical(m["who"])
+        if who not in names.all:
+            return m.group(0)
+        return f'{who}{m["how"] or ""}: "{m["line"].strip()}"'
+    return re.sub(r"^(?P<who>[A-Z][\w'’-]+)(?P<how>\s*\([^)]*\))?\s*:\s+(?P<line>[^\"“\n]+)$",
+                  quote, story, flags=re.MULTILINE)
 
 
-def _is_setting_only(text: str, names: list[str], memory: _Memory) -> bool:
-    """A clause about the place, not an action of anyone: it enriches the location instead."""
-    if not names or _CAMERA.match(text) or DIALOGUE.match(text):
-        return False
-    words = set(re.findall(r"[A-Za-z']+", text.lower()))
-    if any(n.lower() in words for n in names) or words & _PRONOUNS:
-        return False
-    first = text.split()[0] if text.split() else ""
-    if verb_base(first):
-        return False
-    return bool(re.search(r"\b(?:neon|rain|light|reflect\w*|sign|signs|fog|mist|snow|wind|"
-                          r"shadows?|glow\w*|puddles?|steam)\b", text, re.IGNORECASE))
+def _undescribed_speakers(story: str, cast: list[Character]) -> list[Character]:
+    """People who speak but were never described: cast by name alone, so the name is at least
+    identical in every prompt and "she" can find them."""
+    known = Names.of(cast, story)
+    found: dict[str, Character] = {}
+    for line in story.split("\n"):
+        for spoken in take_speech(line)[1]:
+            who = spoken.speaker
+            if not re.fullmatch(r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?", who) or who in (
+                    "She", "He", "They", "I"):
+                continue
+            name = known.canonical(who)
+            if name not in known.all:
+                found.setdefault(name, Character(name=name, descriptor=name))
+    return list(found.values())
 
 
-def _clauses(sentence: str) -> list[str]:
-    """One clause per action: split on "then" and ";", and on comma lists of verbs."""
-    body = sentence.strip().rstrip(".")
-    if DIALOGUE.match(sentence.strip()):
-        return [sentence.strip()]
-    camera = bool(re.match(r"^(?:the\s+)?camera\b", body, re.IGNORECASE))
-    out: list[str] = []
-    for i, piece in enumerate(re.split(r",?\s+then\s+|;\s*", body)):
-        if camera and i > 0 and not re.match(r"^(?:the\s+)?camera\b", piece, re.IGNORECASE):
-            piece = f"The camera {piece}"
-        out += _verb_phrases(piece, r"(,\s*(?:and\s+)?)")
+def _split_by_time(beats: list[BeatReading], scenes: list[SceneReading]) -> list[BeatReading]:
+    """A beat that states a new time of day ("... at golden hour", "... at midnight") starts a
+    new scene in the same place: the light changes with the hour, so the setup does too."""
+    out: list[BeatReading] = []
+    current: dict[int, tuple[int, str]] = {}  # brief scene -> (scene now in use, its time)
+    for beat in beats:
+        origin = beat.scene
+        if origin not in current:
+            header = time_of_day(" ".join(scenes[origin].text[:2]))
+            current[origin] = (origin, header or time_of_day(beat.text))
+        scene, time = current[origin]
+        stated = time_of_day(re.sub(r'"[^"]*"|“[^”]*”', " ", beat.text))
+        if stated and time and stated != time:
+            base = scenes[origin]
+            scenes.append(SceneReading(place=base.place, text=[beat.text],
+                                       details=list(base.details)))
+            scene, time = len(scenes) - 1, stated
+            current[origin] = (scene, time)
+        out.append(replace(beat, scene=scene))
     return out
 
 
-def _read_beat(text: str, scene: int, names: list[str], memory: _Memory) -> BeatReading:
-    t = text.strip().rstrip(".")
-    said = DIALOGUE.match(t)
-    if said:
-        who = said["who"]
-        others = [n for n in [*memory.scene_characters, *names] if n != who]
-        action = f"speaks to {others[0]}" if others else "speaks to the camera"
-        _remember(memory, (who,), "")
-        return BeatReading(text=text, scene=scene, subject=who, characters=(who,),
-                           action=action, dialogue=((who, said["line"]),))
-    cue = ""
-    camera = _CAMERA.match(t)
-    if camera:
-        cue, t = camera["cue"], camera["rest"] or ""
-        target = re.search(r"\b(?:on|at|toward|towards|over|around)\s+(?P<obj>(?:a|an|the)\s+.+)$",
-                           cue)
-        if target:  # "pushes in on a candle as it flickers": "it" is the candle
-            memory.last_object = handle(target["obj"])
-        if not t:
-            return BeatReading(text=text, scene=scene, subject="", characters=(), action="",
-                               camera_cue=cue.strip())
-    elif inline := _CAMERA_INLINE.search(t):
-        cue, t = inline["cue"], (t[: inline.start()] + t[inline.end():]).strip()
-    size_cue = ""
-    if framed := _SIZE.match(t):
-        size_cue = next(v for k, v in _SIZE_CUES.items() if k in framed["size"].lower())
-        t = framed["rest"]
-    light = ""
-    clauses = t.split(", ")
-    for clause in clauses[1:]:
-        if _LIGHT.search(clause):
-            light = clause
-    if light:
-        t = ", ".join(c for c in clauses if c != light)
-    subject, characters, action = _split_subject(t, names, memory)
-    action, after = _primary(action)
-    _remember(memory, characters, subject)
-    return BeatReading(text=text, scene=scene, subject=subject, characters=characters,
-                       action=action, after=after, camera_cue=cue.strip(), size_cue=size_cue,
-                       light=light)
+def _same_beats(given: list[str], items: list[tuple[int, str]], text: str) -> bool:
+    """Whether the brief's beats are the listed lines of its own text (then the text's reading,
+    which knows their scenes and has cast its people, is used)."""
+    def key(s: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", LIST_MARKER.sub("", s).lower())[:40]
+    whole = re.sub(r"[^a-z0-9]", "", text.lower())
+    if items and len(items) >= len(given) and all(key(b)[:25] in whole for b in given):
+        return True  # a loader lifted them from this very text
+    listed = [key(t) for _, t in items]
+    # A loader may run a listed beat on into the next paragraph; a shared start is a match.
+    return bool(items) and all(any(k.startswith(item) or item.startswith(k) for item in listed
+                                   if item) for b in given if b.strip() and (k := key(prepare(b))))
 
 
-def _remember(memory: _Memory, characters: tuple[str, ...], subject: str) -> None:
-    if characters:
-        memory.last_characters = characters
-        memory.scene_characters += [c for c in characters if c not in memory.scene_characters]
-    elif subject:
-        memory.last_object = handle(subject)
-        if re.search(r"\b\w+[^s]s$", memory.last_object):
-            memory.last_plural = memory.last_object
+def _read_beats(items: list[tuple[int, str]], narrative: list[tuple[int, str]],
+                scenes: list[SceneReading], names: Names) -> list[BeatReading]:
+    memory = names.memory()
+    beats: list[BeatReading] = []
+    if items:
+        # The prose around a list introduces who "she" is in it ("A trail runner ... runs down
+        # a ridge. 1. Side tracking shot as she runs ...").
+        introduced = names.mentioned(" ".join(t for _, t in narrative))
+        if introduced or len(names.all) == 1:
+            memory.remember(introduced[:1] or names.all[:1], "")
+        for scene, text in items:
+            _enter(memory, scene)
+            beats += _read_unit(text, scene, names, memory, listed=True)
+        # Camera words in the prose around a list ("Overhead top-down camera on a marble
+        # counter") hold for every listed shot that states none of its own.
+        framing = Cues()
+        for _, sentence in narrative:
+            cues, _ = split_cues(sentence)
+            framing = framing.over(Cues(angle=cues.angle, height=cues.height))
+        return [replace(b, cues=b.cues.over(framing)) for b in beats]
+    units = [(scene, s) for scene, text in narrative for s in split_sentences(text)]
+    alone = len(units) <= 1
+    pending = Cues()
+    for scene, sentence in units:
+        _enter(memory, scene)
+        if not alone and is_setting_only(sentence, names, memory):
+            scenes[scene].details.append(sentence.rstrip("."))
+            continue
+        for beat in _read_unit(sentence, scene, names, memory, listed=False, alone=alone,
+                               details=scenes[scene].details):
+            if not beat.action and not beat.dialogue:  # camera words with no story
+                if beats and beats[-1].scene == scene and not beats[-1].cues.moves:
+                    beats[-1] = replace(beats[-1], cues=beats[-1].cues.over(beat.cues))
+                else:
+                    pending = beat.cues.over(pending)
+                continue
+            beats.append(replace(beat, cues=beat.cues.over(pending)))
+            pending = Cues()
+    return beats
 
 
-def _split_subject(t: str, names: list[str],
-                   memory: _Memory) -> tuple[str, tuple[str, ...], str]:
-    """(subject, characters in frame, action) for one clause."""
-    mentioned = tuple(n for n in names if re.search(rf"\b{re.escape(n)}\b", t))
-    alt = "|".join(map(re.escape, names)) or r"(?!x)x"
-    lead = re.match(rf"^(?P<who>(?:{alt})(?:\s*(?:,|and)\s*(?:{alt}))*)\s+(?P<rest>.+)$", t)
+def _enter(memory: Memory, scene: int) -> None:
+    if scene != memory.scene:
+        memory.scene, memory.scene_characters = scene, []
+
+
+def _read_unit(text: str, scene: int, names: Names, memory: Memory, listed: bool,
+               alone: bool = True, details: list[str] | None = None) -> list[BeatReading]:
+    """The beats of one listed line (always one beat) or one narrative sentence (one beat per
+    action clause)."""
+    rest, lines = take_speech(text)
+    if not lines and (quote := bare_quote(text)):
+        rest, lines = "", [Line(speaker="", text=quote)]
+    rest, noted = _asides(rest)
+    spoken = [(_speaker(line, rest, names, memory), line) for line in lines]
+    if spoken and spoken[0][0] in names.all:
+        memory.remember((spoken[0][0],), "")
+    pieces = header_list(rest)
+    if pieces is not None:  # "Macro and close shots of a tide pool: a crab ..., an anemone ..."
+        header, parts = pieces
+        beats = []
+        for i, part in enumerate(parts):
+            cue = header if not header.sizes else replace(
+                header, size=header.sizes[i % len(header.sizes)])
+            beats += [replace(b, cues=b.cues.over(cue))
+                      for b in _read_unit(part, scene, names, memory, listed, alone=False)]
+        return beats
+    read = []
+    clauses = clauses_of(rest, listed)
+    in_list = not listed and len(clauses) >= 3 and len(split_sentences(rest)) == 1
+    for clause in clauses:
+        cues, story = split_cues(clause)
+        story, light = take_light(story)
+        if cues.moves and story and not read and not names.lead_split(story) and not re.match(
+                r"(?:she|he|they|it|we|i)\b", story, re.IGNORECASE):
+            memory.object_hint(story)
+        read.append((clause, cues, story, light))
+    beats: list[BeatReading] = []
+    for clause, cues, story, light in read:
+        if not story:
+            beats.append(BeatReading(text=clause, scene=scene, subject="", characters=(),
+                                     action="", cues=cues, light=light))
+            continue
+        # In a run of short beats ("cozy cafe, barista whisking, latte art heart") only a
+        # verbless part naming a place is setting; the rest are things to film.
+        setting = is_setting_only(story, names, memory) and (not in_list or place_in(story))
+        if not listed and not alone and details is not None and setting and (beats or in_list):
+            details.append(story)
+            continue
+        subject, characters, action = split_subject(story, names, memory)
+        action, after = primary(action)
+        moving = re.match(rf"^(?P<np>.+?)\s+(?P<way>(?:{_MOTION})\s.+)$", subject)
+        if moving and _idle(action) and "handheld" in cues.moves:
+            # "following the drone over turquoise water": a followed subject is moving
+            subject, action = moving["np"], f"moves {moving['way']}"
+        if not characters:  # "steam rolls off the crust as he breaks it": he is in frame
+            characters = names.mentioned(action) or referents(action, memory)
+        memory.remember(characters, subject)
+        beats.append(BeatReading(text=text if listed else clause, scene=scene, subject=subject,
+                                 characters=characters, action=action, after=after, cues=cues,
+                                 light=light))
+    if listed:
+        beats = [_merge(beats, text, scene)]
+    beats = [replace(b, cues=b.cues.over(noted)) for b in beats]
+    return _voice(beats, spoken, names, memory, text, scene)
+
+
+def _asides(text: str) -> tuple[str, Cues]:
+    """Parenthetical notes out of the story: "(camera: static overhead)" becomes cues; "(4 s)",
+    "(logo at the end? maybe)" are notes to the editor, not something to film."""
+    cues = Cues()
+    for m in re.finditer(r"\((?:camera|shot|lens|framing|angle|move|movement|size)\s*:\s*"
+                         r"(?P<v>[^)]*)\)", text, re.IGNORECASE):
+        cues = cues.over(split_cues(f"The camera {m['v']}")[0])
+    return re.sub(r"\s*\([^()]*\)", "", text).strip(), cues
+
+
+def _merge(beats: list[BeatReading], text: str, scene: int) -> BeatReading:
+    """One listed line is one shot: the first clause with a story leads, camera words from
+    any clause add up, and later actions become the end state."""
+    cues = Cues()
+    for b in beats:
+        cues = cues.over(b.cues)
+    story = [b for b in beats if b.action]
+    if not story:
+        return BeatReading(text=text, scene=scene, subject="", characters=(), action="",
+                           cues=cues, light=next((b.light for b in beats if b.light), ""))
+    lead = story[0]
+    later = [b for b in story[1:] if b.action and b.subject == lead.subject]
+    after = ", ".join(a for a in [lead.after, *(_gerund_phrase(b.action) for b in later)] if a)
+    characters = tuple(dict.fromkeys(c for b in story for c in b.characters))
+    return replace(lead, text=text, after=after, cues=cues, characters=characters,
+                   light=next((b.light for b in beats if b.light), ""))
+
+
+def _gerund_phrase(action: str) -> str:
+    from director.prompts.vocabulary import to_gerund
+
+    words = action.split()
+    return " ".join([to_gerund(words[0]), *words[1:]]) if words else ""
+
+
+def _voice(beats: list[BeatReading], spoken: list[tuple[str, Line]], names: Names,
+           memory: Memory, text: str, scene: int) -> list[BeatReading]:
+    """Attach the spoken lines: to the speaker's own action beat when there is one, else as a
+    beat of their own whose action is the speaking, never the words."""
+    if not spoken:
+        return beats
+    lines = tuple((who, line.text) for who, line in spoken)
+    speaker, first = spoken[0]
+    # A beat that only names who is framed ("Over-the-shoulder on Sam.") is the speaking.
+    story = [b for b in beats if b.action and not _idle(b.action)]
+    if story:
+        target = next((b for b in reversed(story) if speaker in b.characters), story[-1])
+        merged = replace(target, dialogue=target.dialogue + lines,
+                         characters=tuple(dict.fromkeys([*target.characters,
+                                                         *(w for w, _ in lines
+                                                           if w in names.all)])))
+        return [merged if b is target else b for b in beats]
+    cues = Cues()
+    for b in beats:
+        cues = cues.over(b.cues)
+    framed = next((b for b in beats if b.action), None)
+    if speaker == "off-screen voice" and framed and framed.characters:
+        speaker = framed.characters[0]
+        lines = tuple((speaker, text) for _, text in lines)
+    in_frame = speaker in names.all
+    # "OTS Lily: Joe says ...": the named shoulder is the listener's; "over-the-shoulder on
+    # Sam" names the speaker, and the listener is whoever else is in the scene.
+    shoulder = names.canonical(cues.on) if cues.shoulder and cues.on else ""
+    others = [n for n in [shoulder, first.to, *memory.recent, *memory.scene_characters,
+                          *names.all] if n and n != speaker and n in names.all]
+    close = cues.size in _CLOSE
+    listener = "" if close or not others else others[0]
+    heard = listener or ("someone out of frame" if others and close else "")
+    subject = speaker if in_frame or speaker else "the speaker"
+    characters = tuple(c for c in (speaker, listener) if c and c in names.all)
+    if not in_frame and speaker in ("", "off-screen voice") and memory.last_characters:
+        # A voice nobody on screen owns ("a voice over the radio"): the shot is the listener.
+        subject = " and ".join(memory.last_characters)
+        characters = memory.last_characters
+        action = "listens to the voice"
+    else:
+        action = speaking_action(first, heard)
+    memory.remember(characters, subject)
+    return [BeatReading(text=text, scene=scene, subject=subject, characters=characters,
+                        action=action, cues=cues, dialogue=lines, listener=listener,
+                        light=next((b.light for b in beats if b.light), ""))]
+
+
+_MOTION = "over|across|through|along|past|down|up|toward|towards|into|around|between"
+
+
+def _idle(action: str) -> bool:
+    return bool(re.match(r"^holds? still in frame$", action))
+
+
+def _speaker(line: Line, rest: str, names: Names, memory: Memory) -> str:
+    """The speaker's bible name: a written name, a pronoun resolved from the beats so far, or
+    for an unattributed line the subject of the sentence around it."""
+    who = line.speaker
+    if who.lower() in ("she", "he", "they", "i"):
+        found = memory.resolve(who, rest)
+        return found[0] if found else "off-screen voice"
+    if who:
+        return names.canonical(who)
+    lead = names.leading(rest)
     if lead:
-        who = tuple(n for n in names if re.search(rf"\b{re.escape(n)}\b", lead["who"]))
-        return " and ".join(who), _ordered(who, mentioned), lead["rest"]
-    pronoun = re.match(r"^(?P<p>she|he|they|it)\s+(?P<rest>.+)$", t, re.IGNORECASE)
-    words = t.split()
-    verb_first = bool(words) and bool(verb_base(words[0])) and not (
-        len(words) > 1 and verb_base(words[1]))
-    if pronoun or verb_first:
-        rest = pronoun["rest"] if pronoun else t
-        plural = bool(pronoun) and pronoun["p"].lower() == "they"
-        who = tuple(memory.scene_characters) if plural else memory.last_characters
-        if (pronoun and pronoun["p"].lower() == "it") or not who:
-            thing = memory.last_plural if plural and memory.last_plural else memory.last_object
-            return thing or "the subject", mentioned, rest
-        return " and ".join(who), _ordered(who, mentioned), rest
-    idx = verb_index(words)
-    subject = " ".join(words[:idx]) if idx else t
-    action = " ".join(words[idx:]) if idx else DEFAULT_ACTION
-    owner = re.match(r"^(?:her|his|their)\s+", subject, re.IGNORECASE)
-    if owner and memory.last_characters:
-        who = memory.last_characters[0]
-        return f"{who}'s {subject[owner.end():]}", _ordered((who,), mentioned), action
-    return subject, mentioned, action
-
-
-def _ordered(first: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([*first, *more]))
-
-
-def _primary(action: str) -> tuple[str, str]:
-    """One primary action: the fullest verb phrase; later verbs become an end state
-    ("slides the plate toward the lens and smiles" -> action + "smiling")."""
-    # "then" always starts a new action; "and" and commas only when a verb follows.
-    phrases = [p for piece in re.split(r",?\s+(?:and\s+)?then\s+|;\s*", action)
-               for p in _verb_phrases(piece, r"(,\s*(?:and\s+)?|\s+and\s+)")]
-    if len(phrases) <= 1:
-        return action.strip(), ""
-    primary = max(phrases, key=len)
-    later = phrases[phrases.index(primary) + 1:]
-    after = ", ".join(" ".join([to_gerund(p.split()[0]), *p.split()[1:]]) for p in later)
-    return primary.strip(), after
-
-
-def _verb_phrases(text: str, separators: str) -> list[str]:
-    """Split `text` at `separators` (one capturing group) only where a verb follows."""
-    pieces = re.split(separators, text)
-    phrases = [pieces[0]]
-    for sep, seg in zip(pieces[1::2], pieces[2::2], strict=True):
-        words = seg.split()
-        if words and verb_base(words[0]) and not (len(words) > 1 and verb_base(words[1])):
-            phrases.append(seg)
-        else:
-            phrases[-1] = f"{phrases[-1]}{sep}{seg}"
-    return [p.strip() for p in phrases if p.strip()]
+        return lead[0]
+    if re.search(r"\bvoice\b|\bradio\b|\bphone\b|\boff-?screen\b|\bnarrat", rest, re.I):
+        return "off-screen voice"
+    return memory.last_characters[0] if memory.last_characters else "off-screen voice"
 
 
 def style_words(reading: BriefReading) -> list[str]:
     """The brief's mood words minus the vague ones the craft forbids."""
     return [w for w in reading.style if w not in VAGUE_WORDS]
+

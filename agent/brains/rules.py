@@ -1,8 +1,8 @@
 """The offline brain: plans, writes and revises with rules, deterministically, with no model.
 
-It reads the brief (reading.py, casting.py), designs each shot (shotcraft.py) and writes
-prompts through the same compose-then-lint path every brain's output goes through, so what it
-writes is lint-clean by construction.
+It reads the brief (reading.py and the readers it uses), designs each shot (shotcraft.py for
+the camera, lighting.py for the light) and writes prompts through the same compose-then-lint
+path every brain's output goes through, so what it writes is lint-clean by construction.
 """
 
 from __future__ import annotations
@@ -12,28 +12,45 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from director.agent.brains.brieftext import place_in
-from director.agent.brains.reading import BeatReading, BriefReading, read_brief, style_words
-from director.agent.brains.shotcraft import (
-    EXTERIOR,
-    allot_durations,
+from director.agent.brains.grammar import place_in
+from director.agent.brains.lighting import (
     ambience,
     atmosphere,
+    scene_light,
+    setting_of,
+    time_of_day,
+)
+from director.agent.brains.normalise import clean, plain
+from director.agent.brains.places import (
+    default_time,
+    given_location,
+    place_text,
+    stated_for_beat,
+    unique,
+    venue_for,
+)
+from director.agent.brains.reading import (
+    DEFAULT_ACTION,
+    BeatReading,
+    BriefReading,
+    read_brief,
+    style_words,
+)
+from director.agent.brains.shotcraft import (
+    allot_durations,
     camera_angle,
     camera_move,
     end_position,
     focal_length,
     group_beats,
     negative_terms,
-    scene_light,
-    setting_of,
     shot_size,
-    time_of_day,
 )
 from director.film import (
     Bible,
     Brief,
     Camera,
+    Character,
     DialogueLine,
     GenerationRequest,
     Location,
@@ -46,7 +63,19 @@ from director.film import (
 from director.plan import ShotList
 from director.prompts.compose import compose_spec
 from director.prompts.lint import fix, offending_terms
-from director.prompts.vocabulary import LOOKS, handle, has_person, vague_regex
+from director.prompts.vocabulary import (
+    LOOKS,
+    handle,
+    has_person,
+    is_plural_noun,
+    word_count,
+)
+
+DESCRIPTOR_BUDGET_WORDS = 60
+"""Descriptor words one clip can carry and still fit a 120-word prompt with its action, camera
+and light; a crowded beat shows the characters that fit, in the order the beat names them."""
+DESCRIPTOR_BUDGET_CHARS = 330
+"""The same budget in characters, for 512-character multi-shot segments."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +98,27 @@ class RulesBrain:
         """A bible and a shot list whose clip lengths come from `durations` and sum as close to
         the brief's target as those lengths allow."""
         reading = read_brief(brief)
+        characters = _cast(reading)
         scenes = self._scenes(reading, brief)
         lengths = allot_durations(brief.target_duration_s, durations, len(reading.beats))
         groups = group_beats(reading.beats, len(lengths))
         shots: list[Shot] = []
+        venues: dict[str, tuple[Location, str]] = {}
         for index, (group, length) in enumerate(zip(groups, lengths, strict=True)):
             coverage = sum(1 for g in groups[:index] if g[0] == group[0])
             continuing = index + 1 < len(groups) and groups[index + 1][0] == group[0]
             beats = [reading.beats[i] for i in group]
-            shots.append(self._shot(index, beats, length, scenes, shots, coverage, continuing,
-                                    reading, brief))
-        _bridge(shots, [c.name for c in reading.characters])
-        bible = Bible(characters=list(reading.characters),
-                      locations=[s.location for s in scenes], look=scenes[0].look)
+            shot = self._shot(index, beats, length, scenes, shots, coverage, continuing,
+                              reading, brief, characters)
+            _place_shot(shot, beats[0], scenes, venues, brief, reading)
+            shots.append(shot)
+        _bridge(shots, characters)
+        locations = [s.location for s in scenes]
+        used = {s.location for s in shots}
+        extra = [loc for loc in brief.locations if loc.name in used and loc not in locations]
+        bible = Bible(characters=characters,
+                      locations=[*locations, *extra, *(v[0] for v in venues.values())],
+                      look=scenes[0].look)
         return ShotList(bible=bible, shots=shots)
 
     def write(self, shot: Shot, bible: Bible) -> PromptSpec:
@@ -104,20 +141,25 @@ class RulesBrain:
         names: set[str] = set()
         for number, scene in enumerate(reading.scenes):
             beats = [b for b in reading.beats if b.scene == number]
-            text = " ".join([scene.place, *scene.text, *scene.details, *(b.text for b in beats)])
-            given = _given_location(brief.locations, number, text)
+            # Sentences end with a stop so no place phrase runs from one into the next.
+            text = ". ".join([scene.place, *scene.text, *scene.details, *(b.text for b in beats)])
+            given = given_location(brief.locations, number, text)
             setting = setting_of(text) or setting_of(reading.text)
-            time = time_of_day(text) or time_of_day(reading.text)
+            time = time_of_day(" ".join(scene.text[:2])) or time_of_day(text) or time_of_day(
+                reading.text)
             stated = scene.light or next((b.light for b in beats if b.light), "")
             light, look = scene_light(setting, time, text or reading.text, stated)
+            light.source = plain(light.source) or light.source
             if given is not None:
                 location = given
             else:
-                found = scene.place or place_in(text) or place_in(reading.text)
-                place = _place(found, setting, scene.details)
-                short = "kitchen pass" if setting == "kitchen_pro" else handle(found)
-                name = _unique(short.removeprefix("the ") or f"scene {number + 1}", names)
-                location = Location(name=name, place=place, time_of_day=time or _default_time(
+                found = scene.place or next((p for d in scene.details if (p := place_in(d))),
+                                            "") or place_in(text) or place_in(reading.text)
+                place = place_text(found, setting, scene.details)
+                short = "kitchen pass" if setting == "kitchen_pro" else clean(handle(found))
+                name = unique(short.removeprefix("the ").removeprefix("an ").removeprefix("a ")
+                               or f"scene {number + 1}", names)
+                location = Location(name=name, place=place, time_of_day=time or default_time(
                     setting), lighting=light)
             names.add(location.name)
             stock, grain, palette, _ = LOOKS[look]
@@ -129,18 +171,36 @@ class RulesBrain:
 
     def _shot(self, index: int, beats: list[BeatReading], length: float, scenes: list[_Scene],
               earlier: list[Shot], coverage: int, continuing: bool, reading: BriefReading,
-              brief: Brief) -> Shot:
+              brief: Brief, cast: list[Character]) -> Shot:
         beat = beats[0]
         scene = scenes[beat.scene]
         prev = earlier[-1] if earlier else None
         first = prev is None or prev.scene != beat.scene
         size: ShotSize = shot_size(beat, first, prev.camera.size if prev else None, coverage)
-        subject = _clean(beat.subject) or "the subject"
-        person = bool(beat.characters) or has_person(subject)
-        move = camera_move(beat, size, index, first, scene.setting)
-        label = subject if beat.characters or "'" in subject else handle(subject)
+        subject = plain(re.sub(r'["“”]', "", beat.subject)) or "the subject"
+        # "The vault wheel" reads mid-sentence in positions and focus notes: lower the article.
+        subject = re.sub(r"^(The|A|An)\b", lambda m: m.group(1).lower(), subject)
+        names = [c.name for c in cast]
+        # A line spoken in a merged beat brings its speaker into frame; so does its listener.
+        wanted = [*beat.characters, *(who for b in beats for who, _ in b.dialogue),
+                  *([beat.listener] if beat.listener else [])]
+        characters = _fit_in_frame([n for n in dict.fromkeys(wanted) if n in names], cast)
+        named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", subject)]
+        if any(n not in characters for n in named):
+            subject = _crowd(subject, [n for n in named if n in characters])
+        # Names the brief never describes ("Leila and Sebastián") are people too.
+        person = bool(characters) or has_person(subject) or bool(
+            re.fullmatch(r"[A-Z][\w'’-]+(?:(?:,| and) [A-Z][\w'’-]+)*", subject))
+        move = camera_move(beat, size, index, first, scene.setting, coverage)
+        label = subject if characters or "'" in subject else handle(subject)
         angle, height = camera_angle(move, beat, person, scene.setting, label)
-        action = _clean(beat.action)
+        # Quote marks around words the camera sees ("the sign reads "CLOSED"") stay out of the
+        # action; a beat that yields no action at all still holds a position.
+        action = plain(re.sub(r'["“”]', "", beat.action)) or (
+            "hold still in frame" if is_plural_noun(subject) else DEFAULT_ACTION)
+        # The end state may not name someone the frame cannot hold (their descriptor stays out).
+        after = ", ".join(plain(c) for c in beat.after.split(", ") if not any(
+            re.search(rf"\b{re.escape(n)}\b", c) for n in names if n not in characters))
         shot = Shot(
             index=index,
             beat=" / ".join(b.text for b in beats),
@@ -148,15 +208,13 @@ class RulesBrain:
             location=scene.location.name,
             duration_s=length,
             subject=subject,
-            # A line spoken in a merged beat brings its speaker into frame.
-            characters=list(dict.fromkeys([*beat.characters, *(
-                who for b in beats for who, _ in b.dialogue)])),
+            characters=characters,
             action=action,
             camera=Camera(move=move, size=size, angle=angle, height=height,
-                          focal_length_mm=focal_length(size, person, beat.text)),
+                          focal_length_mm=focal_length(size, person, beat, coverage)),
             lighting=scene.location.lighting.model_copy(),
             atmosphere=scene.atmosphere,
-            end_position=end_position(label, action, beat.after, continuing),
+            end_position=end_position(label, action, after, continuing),
             dialogue=[DialogueLine(speaker=who, text=line)
                       for b in beats for who, line in b.dialogue],
             sfx=_sfx(reading, scene, brief),
@@ -168,51 +226,81 @@ class RulesBrain:
         return shot
 
 
-def _bridge(shots: list[Shot], names: list[str]) -> None:
+def _place_shot(shot: Shot, beat: BeatReading, scenes: list[_Scene],
+                venues: dict[str, tuple[Location, str]], brief: Brief,
+                reading: BriefReading) -> None:
+    """Move a shot to the stated location its words describe, or to the venue it names, with
+    that place's light (and look, for a venue lit differently from its scene)."""
+    scene = scenes[beat.scene]
+    venue = venue_for(beat, scene.location, venues, {s.location.name for s in scenes},
+                      scene.setting)
+    stated = stated_for_beat(beat, brief.locations, scene.location.name)
+    if stated is not None:
+        venue = (stated, "")
+    if venue is None:
+        return
+    location, look = venue
+    shot.location, shot.lighting = location.name, location.lighting.model_copy()
+    if look:
+        shot.atmosphere = atmosphere(look, style_words(reading))
+
+
+def _cast(reading: BriefReading) -> list[Character]:
+    """The bible's characters: the brief's, plus anyone who speaks without being described
+    (named only, so their name is at least the same in every prompt)."""
+    cast = list(reading.characters)
+    known = {c.name for c in cast}
+    for beat in reading.beats:
+        for who, _ in beat.dialogue:
+            if who not in known and re.fullmatch(r"[A-Z][\w'’-]+", who):
+                cast.append(Character(name=who, descriptor=who))
+                known.add(who)
+    return cast
+
+
+def _fit_in_frame(names: list[str], cast: list[Character]) -> list[str]:
+    """The characters whose descriptors fit one prompt, in the order the beat names them."""
+    kept: list[str] = []
+    words = chars = 0
+    for name in names:
+        character = next(c for c in cast if c.name == name)
+        w, c = word_count(character.descriptor), len(character.descriptor) + 2
+        if kept and (words + w > DESCRIPTOR_BUDGET_WORDS or chars + c > DESCRIPTOR_BUDGET_CHARS):
+            continue
+        kept.append(name)
+        words, chars = words + w, chars + c
+    return kept
+
+
+def _crowd(subject: str, shown: list[str]) -> str:
+    """A subject naming more people than fit: the ones shown, with the rest as a group."""
+    if not shown:
+        return "the group"
+    return f"{', '.join(shown)} and the rest of the group" if len(shown) > 1 else \
+        f"{shown[0]} and the rest of the group"
+
+
+def _bridge(shots: list[Shot], cast: list[Character]) -> None:
     """Each clip of a scene begins where the previous one ended (same stated position). A
-    character that position names joins the frame, so their descriptor comes with them."""
+    character that position names joins the frame, so their descriptor comes with them; a cut
+    in to a close-up of someone else, or a frame already full, starts fresh instead."""
+    names = [c.name for c in cast]
     for prev, shot in itertools.pairwise(shots):
-        if shot.scene == prev.scene:
-            shot.start_position = prev.end_position
-            named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", shot.start_position)]
-            shot.characters = list(dict.fromkeys([*shot.characters, *named]))
-
-
-def _given_location(locations: list[Location], number: int, text: str) -> Location | None:
-    """A location the brief states: the one its name appears with, else the scene's own."""
-    if not locations:
-        return None
-    named = [loc for loc in locations if loc.name.lower() in text.lower()]
-    return named[0] if named else locations[min(number, len(locations) - 1)]
-
-
-def _place(found: str, setting: str, details: Sequence[str]) -> str:
-    place = found or {"studio": "a seamless studio set", "tabletop": "a tabletop set"}.get(
-        setting, "the scene")
-    if setting == "kitchen_pro" and "kitchen" not in place.lower():
-        place += " of a restaurant kitchen"
-    if details:
-        place += ", where " + " and ".join(d[0].lower() + d[1:] for d in details)
-    return place
-
-
-def _default_time(setting: str) -> str:
-    return "" if setting in ("studio", "kitchen_pro") else "day" if setting in EXTERIOR else ""
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name} {n}", n + 1
-    return candidate
+        if shot.scene != prev.scene:
+            continue
+        named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", prev.end_position)]
+        joining = [n for n in named if n not in shot.characters]
+        close = shot.camera.size in ("close_up", "extreme_close_up")
+        if joining and (close or _fit_in_frame([*shot.characters, *joining], cast)
+                        != [*shot.characters, *joining]):
+            continue
+        shot.start_position = prev.end_position
+        shot.characters = [*shot.characters, *joining]
 
 
 def _sfx(reading: BriefReading, scene: _Scene, brief: Brief) -> list[str]:
     if not brief.audio:
         return []
-    return list(reading.sfx) or [scene.ambience]
-
-
-def _clean(text: str) -> str:
-    """Vague mood words out of the brief's own words before they reach a prompt."""
-    return re.sub(r"\s+", " ", vague_regex().sub("", text)).strip(" ,")
+    heard = [s for s in reading.sfx if not re.fullmatch(
+        r"(?:native )?(?:dialogue|music|voice-?over|vo|narration|audio)", s, re.IGNORECASE)]
+    return heard or [scene.ambience]
