@@ -12,18 +12,18 @@ from functools import cache, lru_cache
 from typing import Final
 
 from director.film import CameraAngle, CameraMove, Lighting, ShotSize
-from director.prompts.verbs import (
-    ACTION_VERBS,
-    LOCOMOTION_VERBS,
-    SPEECH_VERBS,
-    gerund,
-    is_base_verb,
-    is_plural_noun,
-    third_person,
-    to_gerund,
-    to_present,
-    verb_base,
-)
+
+# The verb lexicon lives in verbs.py; its names stay importable from here (explicit re-exports).
+from director.prompts.verbs import ACTION_VERBS as ACTION_VERBS
+from director.prompts.verbs import LOCOMOTION_VERBS as LOCOMOTION_VERBS
+from director.prompts.verbs import SPEECH_VERBS as SPEECH_VERBS
+from director.prompts.verbs import gerund as gerund
+from director.prompts.verbs import is_base_verb as is_base_verb
+from director.prompts.verbs import is_plural_noun as is_plural_noun
+from director.prompts.verbs import third_person as third_person
+from director.prompts.verbs import to_gerund as to_gerund
+from director.prompts.verbs import to_present as to_present
+from director.prompts.verbs import verb_base as verb_base
 
 # --- camera moves ------------------------------------------------------------------------------
 
@@ -394,12 +394,3 @@ MOOD_GROUNDING: Final[dict[str, str]] = {
     "natural": "true-to-life colour with no stylised grade",
 }
 """Mood words a brief may use, translated into what the camera would actually see."""
-
-# --- verbs ---------------------------------------------------------------------------------------
-# The lexicon lives in verbs.py (it grew past what this module should hold); these names stay
-# importable from here because the brief reader and older callers use them.
-
-__all__ = [
-    "ACTION_VERBS", "LOCOMOTION_VERBS", "SPEECH_VERBS", "gerund", "is_base_verb", "is_plural_noun",
-    "third_person", "to_gerund", "to_present", "verb_base",
-]

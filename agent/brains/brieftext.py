@@ -105,10 +105,10 @@ def sort_text(text: str, is_character: object = None) -> SortedText:
         if LIST_MARKER.match(line) and body:
             out.items.append((len(out.scenes) - 1, body))
             continue
-        if header := _SCENE.match(line):
-            line = _open_scene(out, header["rest"])
-        elif header := _scene_label(line):
-            line = _open_scene(out, line, header)
+        if slug := _SCENE.match(line):
+            line = _open_scene(out, slug["rest"])
+        elif label := _scene_label(line):
+            line = _open_scene(out, line, label)
         for sentence in split_sentences(line):
             _file(out, sentence)
     return out
@@ -280,8 +280,8 @@ def classify(sentence: str) -> tuple[str, list[str]]:
     copula = re.match(r"^(?:(?:the|his|her|their|its|our|my)\s+)?[\w'’ -]{1,30}?\s+(?:is|are)\s+"
                       r"(?P<place>(?:a|an|the)\s+.+?)\.?$", sentence, re.IGNORECASE)
     if copula and place_in(copula["place"]):  # "His workshop is a cramped attic lit by ..."
-        story, light = take_light(copula["place"])
-        return "place", [_place_phrase(story)] + ([light] if light else [])
+        where, light = take_light(copula["place"])
+        return "place", [_place_phrase(where)] + ([light] if light else [])
     lit = re.match(r"^(?P<place>.+?),?\s+(?P<light>(?:lit|illuminated)\s+(?:by|from|with)\b.+)$",
                    sentence.rstrip("."), re.IGNORECASE)
     if lit and not _has_verb(lit["place"]) and place_in(lit["place"]):
@@ -291,8 +291,8 @@ def classify(sentence: str) -> tuple[str, list[str]]:
     if _is_light(sentence):
         return "light", [sentence.rstrip(".")]
     if not _has_verb(sentence) and place_in(sentence):
-        story, light = take_light(sentence.rstrip("."))
-        return "place", [_place_phrase(story)] + ([light] if light else [])
+        where, light = take_light(sentence.rstrip("."))
+        return "place", [_place_phrase(where)] + ([light] if light else [])
     return "narrative", []
 
 

@@ -301,7 +301,9 @@ def build_character(name: str, desc: str, role: str, text: str) -> Character:
         lead = "" if re.match(r"(?:her|his|their|the|a|an)\s", role) else f"{_article(role)} "
         phrases.insert(0, f"{lead}{role}")
     descriptor = ", ".join([name, *phrases])
-    return Character(name=name, wardrobe=wardrobe, marks=marks, descriptor=descriptor, **fields)
+    return Character(name=name, wardrobe=wardrobe, marks=marks, descriptor=descriptor,
+                     age=fields["age"], hair=fields["hair"], eyes=fields["eyes"],
+                     build=fields["build"])
 
 
 def _wearing(item: str) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from director.agent.brains.brieftext import split_sentences
+from director.agent.brains.cues import Cues, split_cues
 from director.agent.brains.grammar import verb_index
 from director.agent.brains.people import Memory, Names
 from director.prompts.vocabulary import (
@@ -89,11 +90,9 @@ def _elided_verb(before: str, piece: str) -> str:
     return verb
 
 
-def header_list(text: str) -> tuple[object, list[str]] | None:
+def header_list(text: str) -> tuple[Cues, list[str]] | None:
     """"Macro and close shots of a tide pool: a crab dragging ..., an anemone closing ..., and
     finally a wide crane shot ..." -> the header's camera cues and one part per item."""
-    from director.agent.brains.cues import split_cues
-
     m = re.match(r"^(?P<head>[^:\"“]{3,80}):\s*(?P<body>.+)$", text.strip())
     if not m:
         return None
@@ -163,15 +162,16 @@ def split_subject(t: str, names: Names, memory: Memory) -> tuple[str, tuple[str,
     verb_first = bool(words) and bool(verb_base(words[0])) and not (
         len(words) > 1 and (verb_base(words[1]) or is_base_verb(words[1])))
     if pronoun or verb_first:
+        said = pronoun["p"].lower() if pronoun else ""
         rest = pronoun["rest"] if pronoun else t
-        plural = bool(pronoun) and pronoun["p"].lower() in ("they", "we")
-        who = memory.resolve(pronoun["p"], rest) if pronoun else memory.last_characters
-        person = bool(pronoun) and pronoun["p"].lower() in ("she", "he")
+        plural = said in ("they", "we")
+        who = memory.resolve(said, rest) if said else memory.last_characters
+        person = said in ("she", "he")
         if person and not who and memory.last_person:
             return memory.last_person, mentioned, _action(rest, False, memory)
         if plural and not who and memory.last_group:
             return memory.last_group, mentioned, _action(rest, True, memory)
-        if (pronoun and pronoun["p"].lower() == "it") or not who:
+        if said == "it" or not who:
             thing = memory.last_plural if plural and memory.last_plural else (
                 memory.hint or memory.last_object)
             thing = thing or "the subject"

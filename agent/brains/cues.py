@@ -211,7 +211,7 @@ def _concrete(key: str, text: str) -> CameraMove:
                                       "orbit": "orbit_left" if left else "orbit_right",
                                       "crane": "crane_down", "track": "handheld",
                                       "zoom": "push_in", "tilt": "tilt_up"}
-    return generic.get(key, key)  # type: ignore[return-value]
+    return generic.get(key, key)  # type: ignore[return-value,arg-type]
 
 
 # --- the camera phrase at the start of a clause -------------------------------------------------
@@ -325,4 +325,5 @@ def _split_as(text: str) -> tuple[str, str, str]:
 
 def _next_is_camera(t: str, comma: re.Match[str]) -> bool:
     nxt = _WORD.search(t, comma.end())
-    return bool(nxt) and bool(_ANCHORS.match(nxt.group(0))) and nxt.start() - comma.end() <= 2
+    return nxt is not None and bool(_ANCHORS.match(nxt.group(0))) and \
+        nxt.start() - comma.end() <= 2

@@ -233,14 +233,14 @@ def _read_unit(text: str, scene: int, names: Names, memory: Memory, listed: bool
     pieces = header_list(rest)
     if pieces is not None:  # "Macro and close shots of a tide pool: a crab ..., an anemone ..."
         header, parts = pieces
-        beats = []
+        listed_parts: list[BeatReading] = []
         for i, part in enumerate(parts):
             cue = header if not header.sizes else replace(
                 header, size=header.sizes[i % len(header.sizes)])
-            beats += [replace(b, cues=b.cues.over(cue))
-                      for b in _read_unit(part, scene, names, memory, listed, alone=False)]
-        return beats
-    read = []
+            listed_parts += [replace(b, cues=b.cues.over(cue))
+                             for b in _read_unit(part, scene, names, memory, listed, alone=False)]
+        return listed_parts
+    read: list[tuple[str, Cues, str, str]] = []
     clauses = clauses_of(rest, listed)
     in_list = not listed and len(clauses) >= 3 and len(split_sentences(rest)) == 1
     for clause in clauses:
