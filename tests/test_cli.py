@@ -154,6 +154,7 @@ def test_sigkill_mid_render_then_resume_does_not_rerender(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_every_brief_runs_offline_and_lints_clean(tmp_path: Path) -> None:
     briefs = all_briefs()
     assert len(briefs) >= 11
