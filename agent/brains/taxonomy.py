@@ -8,6 +8,7 @@ re-roll, escalates to the model choice.
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 from director.film import (
     Finding,
@@ -20,16 +21,8 @@ from director.film import (
 )
 from director.tools import catalog
 
-PRECEDENCE: tuple[Variable, ...] = (
-    "params",
-    "subject",
-    "action",
-    "camera",
-    "environment",
-    "lighting",
-    "atmosphere",
-    "seed",
-)
+# Variable is declared in qc.md's precedence order; the model is the escalation, not a choice.
+PRECEDENCE: tuple[Variable, ...] = tuple(v for v in get_args(Variable) if v != "model")
 ESCALATE_AFTER = 2
 
 
