@@ -40,8 +40,9 @@ _MINUTES = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?|an?|one|two|three|half 
 # numbers ("holds for 2 seconds") are story detail and count only when nothing better exists.
 _LABEL_BEFORE = re.compile(r"(duration|length|runtime|run time|total|long)\W{0,3}$", re.I)
 _FORMAT_AFTER = re.compile(
-    r"^\W{0,3}(?:\w+\s+){0,2}?(ad|spot|video|clip|cut|teaser|piece|film|reel|commercial|story|"
-    r"version|edit|trailer|promo|loop|montage|sequence|long|total)\b", re.I)
+    # No comma between number and noun: in "Jonas, 50s, grey crew cut" the cut is a haircut.
+    r"^[\s\-–]{0,3}(?:\w+\s+){0,2}?(ad|spot|video|clip|cut|teaser|piece|film|reel|commercial|"
+    r"story|version|edit|trailer|promo|loop|montage|sequence|long|total)\b", re.I)
 _DECADE_BEFORE = re.compile(r"\b(?:early|mid|late|her|his|their|in|the)\s*-?\s*$", re.I)
 _SENTENCE_AFTER = re.compile(r"^\s*(?:[.!?;)]|$)", re.M)
 _RATIO = re.compile(r"(?<![\d.:])(\d{1,2}(?:\.\d{1,2})?)\s*([:x×])\s*(\d{1,2})(?![\d:])")

@@ -271,3 +271,9 @@ def test_deep_nesting_is_one_line(tmp_path: Path) -> None:
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(BriefError, match="nests too deeply"):
         load_brief(path)
+
+
+def test_a_decade_in_a_cast_line_is_not_the_films_length() -> None:
+    text = "Cast:\n- Jonas, 50s, grey crew cut, navy peacoat.\nA 30-second spot at the harbour."
+    assert parse_text_brief(text).target_duration_s == 30
+    assert parse_text_brief("a 30s ad for wool socks").target_duration_s == 30
