@@ -432,6 +432,10 @@ class QCReport(_Model):
     def passed(self) -> bool:
         return self.decodable and not any(f.severity == "fail" for f in self.findings)
 
+    def failures(self) -> str:
+        """The failing findings as one line, for reasons shown to a person."""
+        return "; ".join(f.message for f in self.findings if f.severity == "fail")
+
 
 class Take(_Model):
     """One attempt at one shot: what was asked, what the provider did, what QC saw."""

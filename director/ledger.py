@@ -72,5 +72,6 @@ class Ledger:
     def spent_usd(self) -> float:
         return round(sum(e.cost_usd for e in self.entries() if e.kind == "submit"), 4)
 
-    def has(self, kind: EntryKind, shot: int, attempt: int) -> bool:
-        return any(e.key == (kind, shot, attempt) for e in self.entries())
+    def find(self, kind: EntryKind, shot: int, attempt: int) -> LedgerEntry | None:
+        """The latest entry for this key, e.g. the paid submission of a take."""
+        return next((e for e in self.entries() if e.key == (kind, shot, attempt)), None)

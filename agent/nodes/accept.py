@@ -38,6 +38,5 @@ def _last_problem(state: ShotState) -> str:
     if not state.takes:
         return "no take was rendered"
     last = state.takes[-1]
-    problems = [f.message for f in (last.qc.findings if last.qc else []) if f.severity == "fail"]
-    detail = "; ".join(problems) or last.error or "failed inspection"
+    detail = (last.qc.failures() if last.qc else "") or last.error or "failed inspection"
     return f"{len(state.takes)} take(s) failed: {detail}"

@@ -67,6 +67,5 @@ async def poll(state: ShotState, runtime: Runtime[RunContext]) -> dict:
 
 
 def _cost(ctx: RunContext, shot: int, attempt: int) -> float:
-    return next(
-        (e.cost_usd for e in ctx.ledger.entries() if e.key == ("submit", shot, attempt)), 0.0
-    )
+    entry = ctx.ledger.find("submit", shot, attempt)
+    return entry.cost_usd if entry is not None else 0.0

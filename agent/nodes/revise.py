@@ -100,5 +100,5 @@ async def revise(state: ShotState, runtime: Runtime[RunContext]) -> dict:
 
 def _no_fix(state: ShotState) -> str:
     last = state.takes[-1]
-    problems = [f.message for f in (last.qc.findings if last.qc else []) if f.severity == "fail"]
-    return f"no further revision to try after {len(state.takes)} take(s): {'; '.join(problems)}"
+    problems = last.qc.failures() if last.qc else last.error
+    return f"no further revision to try after {len(state.takes)} take(s): {problems}"

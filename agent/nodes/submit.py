@@ -66,7 +66,7 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
 
 
 def _recorded_task(ctx: RunContext, shot: int, attempt: int) -> TaskRef | None:
-    for entry in ctx.ledger.entries():
-        if entry.key == ("submit", shot, attempt) and "task" in entry.data:
-            return TaskRef.model_validate(entry.data["task"])
-    return None
+    entry = ctx.ledger.find("submit", shot, attempt)
+    if entry is None or "task" not in entry.data:
+        return None
+    return TaskRef.model_validate(entry.data["task"])
