@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from director.agent.brains.base import Brain
+from director.agent.inflight import InFlight
 from director.config import Settings
 from director.ledger import Ledger
 from director.project import Project
@@ -38,6 +39,11 @@ class RunContext:
     spend_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while checking the budget and recording a submission, so parallel shots can't
     both pass the cap."""
+    reserved_usd: dict[str, float] = field(default_factory=dict)
+    """Cost of submissions in progress (keyed by take), counted against the cap until the
+    ledger records them."""
+    inflight: InFlight = field(default_factory=InFlight)
+    """Tasks running per provider, capped at each adapter's max_concurrency."""
     on_event: Callable[[dict[str, Any]], None] | None = None
     """Optional progress sink besides the stream writer (tests, chat)."""
 

@@ -24,6 +24,19 @@ async def poll(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
     request, ref = state.request, state.task
     assert request is not None and ref is not None
+    key = request.idempotency_key(ctx.project.id)
+    # A resumed run arrives here without passing submit: count its task as running.
+    await ctx.inflight.hold(ref.provider, key)
+    try:
+        return await _wait(state, runtime)
+    finally:
+        await ctx.inflight.release(ref.provider, key)
+
+
+async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
+    ctx = runtime.context
+    request, ref = state.request, state.task
+    assert request is not None and ref is not None
     provider = ctx.providers(ref.provider)
     interval = ctx.settings.poll_interval_s or provider.poll_interval_s
     take = Take(

@@ -14,9 +14,10 @@ from director.agent.nodes.common import emit
 from director.agent.requests import first_request
 from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
-from director.film import TaskRef
+from director.film import GenerationRequest, TaskRef
 from director.ledger import LedgerEntry
 from director.tools import catalog
+from director.tools.providers.base import VideoProvider
 
 
 async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
@@ -30,28 +31,53 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     shot, attempt = request.shot_index, request.attempt
     spec = catalog.get(request.model)
     cost = round(catalog.price(spec, request.duration_s, request.audio, state.resolution), 4)
+    provider = ctx.providers(request.provider)
+    key = request.idempotency_key(ctx.project.id)
+    # Wait for a slot outside the spend lock, so a shot queued behind a busy account never
+    # blocks another provider's submissions.
+    await ctx.inflight.acquire(request.provider, key, provider.max_concurrency)
+    outcome = await _submit_once(ctx, request, provider, key, cost, state.budget_usd)
+    if "task" not in outcome:
+        await ctx.inflight.release(request.provider, key)
+        return outcome
+    ref = outcome["task"]
+    emit(runtime, {"event": "submitted", "shot": shot, "attempt": attempt, "task_id": ref.task_id})
+    return outcome
+
+
+async def _submit_once(
+    ctx: RunContext,
+    request: GenerationRequest,
+    provider: VideoProvider,
+    key: str,
+    cost: float,
+    cap: float | None,
+) -> dict:
+    shot, attempt = request.shot_index, request.attempt
     async with ctx.spend_lock:
         recorded = _recorded_task(ctx, shot, attempt)
         if recorded is not None:
             return {"request": request, "task": recorded}
-        cap = state.budget_usd
-        spent = ctx.ledger.spent_usd()
+        spent = ctx.ledger.spent_usd() + sum(ctx.reserved_usd.values())
         if cap is not None and spent + cost > cap + 1e-9:
             return {
                 "request": request,
                 "failure": f"budget: take {attempt} would cost ${cost:.2f}, "
-                f"${spent:.2f} of the ${cap:.2f} cap is spent",
+                f"${spent:.2f} of the ${cap:.2f} cap is spent or committed",
             }
-        provider = ctx.providers(request.provider)
-        try:
-            ref = await provider.submit(request, request.idempotency_key(ctx.project.id))
-        except ProviderError as exc:
-            return {
-                "request": request,
-                "failure": f"{request.provider} refused take {attempt}: {exc}",
-            }
-        except DirectorError as exc:
-            return {"request": request, "failure": str(exc)}
+        # Reserve the cost, then call the service outside the lock: a slow or retrying
+        # submission must not hold up every other shot's.
+        ctx.reserved_usd[key] = cost
+    try:
+        ref = await provider.submit(request, key)
+    except DirectorError as exc:
+        async with ctx.spend_lock:
+            ctx.reserved_usd.pop(key, None)
+        refused = isinstance(exc, ProviderError)
+        reason = f"{request.provider} refused take {attempt}: {exc}" if refused else str(exc)
+        return {"request": request, "failure": reason}
+    async with ctx.spend_lock:
+        ctx.reserved_usd.pop(key, None)
         ctx.ledger.append(
             LedgerEntry(
                 kind="submit",
@@ -61,7 +87,6 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
                 data={"model": request.model, "task": ref.model_dump()},
             )
         )
-    emit(runtime, {"event": "submitted", "shot": shot, "attempt": attempt, "task_id": ref.task_id})
     return {"request": request, "task": ref}
 
 
