@@ -113,3 +113,46 @@ def test_parallel_submissions_cannot_both_pass_the_cap(tmp_path: Path) -> None:
     assert "budget" in refused["failure"] and "$1.50 cap" in refused["failure"]
     assert Ledger(project.ledger_path).spent_usd() == 1.0
     assert not ctx.reserved_usd
+
+
+def test_a_request_the_model_would_ignore_is_refused_before_any_spend(tmp_path: Path) -> None:
+    from langgraph.runtime import Runtime
+
+    from director.agent.nodes.submit import submit
+    from director.agent.state import ShotState
+
+    project = Project(tmp_path / "p")
+    project.ensure()
+    calls: list[str] = []
+
+    class Recording(AnimaticProvider):
+        async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
+            calls.append(idempotency_key)
+            return await super().submit(request, idempotency_key)
+
+    ctx = make_context(project, Settings(), auto_approve=True)
+    ctx.providers = lambda name: Recording(tmp_path / "tasks")
+    brief = Brief(title="One", text="a cup on a table", target_duration_s=5)
+    plan = asyncio.run(run_project(Project(tmp_path / "q"), _planning(tmp_path), brief=brief))
+    planned = plan.state.plan.shots[0]
+    # 7 s on a 5/10 s model must not reach the service (which would bill a 10 s clip).
+    request = GenerationRequest(
+        shot_index=0,
+        model="kling-v2-6-std",
+        provider="kling",
+        prompt=planned.prompt,
+        duration_s=7,
+        width=1280,
+        height=720,
+    )
+    state = ShotState(
+        planned=planned, aspect_ratio="16:9", resolution="720p", audio=False, request=request
+    )
+    out = asyncio.run(submit(state, Runtime(context=ctx)))
+    assert out["failure"].startswith("not submitted: kling-v2-6-std cannot take duration_s")
+    assert calls == [] and Ledger(project.ledger_path).spent_usd() == 0.0
+    assert ctx.inflight.running("kling") == 0
+
+
+def _planning(tmp_path: Path):
+    return make_context(Project(tmp_path / "q"), Settings(), auto_approve=False)

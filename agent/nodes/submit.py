@@ -17,6 +17,7 @@ from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef
 from director.ledger import LedgerEntry
 from director.tools import catalog
+from director.tools.providers import guards
 from director.tools.providers.base import VideoProvider
 
 
@@ -29,7 +30,11 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
         audio=state.audio,
     )
     shot, attempt = request.shot_index, request.attempt
-    spec = catalog.get(request.model)
+    try:
+        # A field the model would ignore or reject is refused here, before anything is paid.
+        spec = guards.check_request(request)
+    except ProviderError as exc:
+        return {"request": request, "failure": f"not submitted: {exc}"}
     cost = round(catalog.price(spec, request.duration_s, request.audio, state.resolution), 4)
     provider = ctx.providers(request.provider)
     key = request.idempotency_key(ctx.project.id)
