@@ -1,11 +1,13 @@
 """The director's graph, wired in one place.
 
-    plan -> write -> route -> stills -> gate --Send per shot--> shot -> assemble
+    plan -> write -> route -> stills -> gate --Send per shot--> shot -> wave -> assemble
+                                                                   ^------'  (next wave)
     shot:  submit -> poll -> inspect -> accept
                                \\-> revise -> submit      (attempt and spend caps)
 
 route runs before the gate so the person approves real models, a real estimate and a free
-storyboard (stills) of every shot.
+storyboard (stills) of every shot. Shots run in parallel; a continuous shot that starts on the
+previous clip's last frame waits for the next wave, after its predecessor has finished.
 """
 
 from __future__ import annotations
@@ -70,26 +72,54 @@ def build_shot_graph() -> CompiledStateGraph:
 
 
 def fan_out(state: DirectorState) -> list[Send] | str:
-    """One Send per shot still to do; shots accepted in an earlier run are not sent again."""
+    """The first wave: every shot still to do whose chain predecessor is done. Shots accepted
+    in an earlier run are not sent again."""
     if not state.approved or state.plan is None:
         return END
+    return _wave(state, redo_failed=True)
+
+
+def next_wave(state: DirectorState) -> list[Send] | str:
+    """After a wave: continuous shots whose predecessor just finished, else assemble."""
+    return _wave(state, redo_failed=False)
+
+
+def _wave(state: DirectorState, *, redo_failed: bool) -> list[Send] | str:
+    assert state.plan is not None
     brief = state.brief
-    todo = [
-        Send(
-            "shot",
-            ShotInput(
-                planned=s,
-                aspect_ratio=brief.aspect_ratio,
-                resolution=brief.resolution,
-                audio=brief.audio,
-                budget_usd=state.budget_usd,
-                max_attempts=state.max_attempts,
-            ),
+
+    def pending(index: int) -> bool:
+        result = state.results.get(index)
+        return result is None or (redo_failed and result.status != "accepted")
+
+    todo = [s for s in state.plan.shots if pending(s.index)]
+    # A chained shot waits for its predecessor's clip; everything else goes at once.
+    ready = [s for s in todo if s.chain_from is None or not pending(s.chain_from)]
+    sends = []
+    for s in ready:
+        before = state.results.get(s.chain_from) if s.chain_from is not None else None
+        accepted = before is not None and before.status == "accepted"
+        chain_video = before.video_path if accepted else ""
+        sends.append(
+            Send(
+                "shot",
+                ShotInput(
+                    planned=s,
+                    aspect_ratio=brief.aspect_ratio,
+                    resolution=brief.resolution,
+                    audio=brief.audio,
+                    budget_usd=state.budget_usd,
+                    max_attempts=state.max_attempts,
+                    chain_video=chain_video,
+                ),
+            )
         )
-        for s in state.plan.shots
-        if state.results.get(s.index) is None or state.results[s.index].status != "accepted"
-    ]
-    return todo or "assemble"
+    return sends or "assemble"
+
+
+def _waves_done(state: DirectorState) -> dict:
+    """A join point after each wave of shots, so the next wave is planned once."""
+    return {}
 
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
@@ -106,7 +136,9 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     g.add_edge("write", "route")
     g.add_edge("route", "stills")
     g.add_edge("stills", "gate")
+    g.add_node("wave", _waves_done)
     g.add_conditional_edges("gate", fan_out, ["shot", "assemble", END])
-    g.add_edge("shot", "assemble")
+    g.add_edge("shot", "wave")
+    g.add_conditional_edges("wave", next_wave, ["shot", "assemble"])
     g.add_edge("assemble", END)
     return g.compile(checkpointer=checkpointer, name="director")

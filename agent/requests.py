@@ -16,7 +16,12 @@ def first_seed(title: str, index: int) -> int:
 
 
 def first_request(
-    planned: PlannedShot, *, aspect_ratio: str, resolution: str, audio: bool
+    planned: PlannedShot,
+    *,
+    aspect_ratio: str,
+    resolution: str,
+    audio: bool,
+    first_frame: str = "",
 ) -> GenerationRequest:
     spec = catalog.get(planned.model)
     width, height = catalog.size(spec, aspect_ratio, resolution)
@@ -36,6 +41,7 @@ def first_request(
         fps=24,
         audio=audio and spec.audio,
         seed=planned.seed,
+        first_frame=first_frame,
         hints=ShotHints(
             subject=shot.subject,
             action=shot.action,

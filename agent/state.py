@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from director.film import Brief, GenerationRequest, Revision, Take, TaskRef
+from director.film import Brief, GenerationRequest, PromptSpec, Revision, Take, TaskRef
 from director.plan import Plan, PlannedShot, ShotList
 
 
@@ -83,6 +83,9 @@ class ShotInput(BaseModel):
     """The run's spend cap, checked (with the ledger) before every paid submission."""
     max_attempts: int = 3
     """Takes allowed for this shot."""
+    chain_video: str = ""
+    """For a continuous shot: the previous shot's accepted clip (relative to the project),
+    whose last frame becomes this clip's first frame; empty when not chained."""
 
 
 class ShotState(ShotInput):
@@ -90,6 +93,9 @@ class ShotState(ShotInput):
 
     request: GenerationRequest | None = None
     """The request of the current attempt."""
+    spec: PromptSpec | None = None
+    """The four-part prompt of the current attempt (the plan's until a revision rewrites one
+    part of it); the request's prompt is this spec rendered for the model's family."""
     task: TaskRef | None = None
     """The paid task of the current attempt, checkpointed before polling."""
     take: Take | None = None

@@ -20,6 +20,11 @@ class ShotList(BaseModel):
     """Characters, locations and the shared look."""
     shots: list[Shot]
     """Shots in cut order, indexed from 0."""
+    question: str = ""
+    """ONE clarifying question for the person when the brief lacks something that changes the
+    plan (shown at the approval gate; the plan assumes the likeliest answer); empty when none."""
+    continuity: list[str] = Field(default_factory=list)
+    """Continuity notes: props, wardrobe, screen direction, time of day to match across shots."""
 
 
 class PlannedShot(BaseModel):
@@ -47,6 +52,9 @@ class PlannedShot(BaseModel):
     """Seed of the first take; retakes that re-roll it are recorded in the ledger."""
     storyboard: list[str] = Field(default_factory=list)
     """First and last storyboard frames (paths relative to the project), for approval."""
+    chain_from: int | None = None
+    """The shot whose accepted clip's last frame becomes this clip's first frame (continuous
+    shots on a model that takes a first frame); None for an independent clip."""
     lint: list[str] = Field(default_factory=list)
     """Craft-rule findings left after auto-fix (empty when the prompt is clean)."""
     shot: Shot

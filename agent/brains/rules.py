@@ -46,6 +46,7 @@ from director.agent.brains.shotcraft import (
     negative_terms,
     shot_size,
 )
+from director.commands import ConverseContext, ConverseReply
 from director.film import (
     Bible,
     Brief,
@@ -112,7 +113,7 @@ class RulesBrain:
                               reading, brief, characters)
             _place_shot(shot, beats[0], scenes, venues, brief, reading)
             shots.append(shot)
-        _bridge(shots, characters)
+        _bridge(shots, characters, unbroken=bool(_UNBROKEN.search(brief.text)))
         locations = [s.location for s in scenes]
         used = {s.location for s in shots}
         extra = [loc for loc in brief.locations if loc.name in used and loc not in locations]
@@ -132,6 +133,12 @@ class RulesBrain:
         from director.agent.brains.taxonomy import propose_revision
 
         return propose_revision(shot, spec, request, qc, history)
+
+    def converse(self, message: str, context: ConverseContext) -> ConverseReply:
+        """Keyword intents (agent/brains/intent.py): an answer and one-variable proposals."""
+        from director.agent.brains.intent import converse
+
+        return converse(message, context)
 
     # --- planning helpers ------------------------------------------------------------------------
 
@@ -280,10 +287,20 @@ def _crowd(subject: str, shown: list[str]) -> str:
         f"{shown[0]} and the rest of the group"
 
 
-def _bridge(shots: list[Shot], cast: list[Character]) -> None:
+_UNBROKEN = re.compile(
+    r"\b(?:one|single) (?:continuous )?(?:take|shot)\b|\boner\b|\bcontinuous(?:ly)?\b|"
+    r"\bunbroken\b|\bseamless(?:ly)?\b|\bwithout (?:a )?cuts?\b|\bno cuts\b",
+    re.IGNORECASE,
+)
+"""Brief wording that asks for the scene to play as one unbroken move across clips."""
+
+
+def _bridge(shots: list[Shot], cast: list[Character], *, unbroken: bool = False) -> None:
     """Each clip of a scene begins where the previous one ended (same stated position). A
     character that position names joins the frame, so their descriptor comes with them; a cut
-    in to a close-up of someone else, or a frame already full, starts fresh instead."""
+    in to a close-up of someone else, or a frame already full, starts fresh instead. When the
+    brief asks for an unbroken scene, a bridged clip is marked continuous: it is rendered from
+    the previous clip's last frame."""
     names = [c.name for c in cast]
     for prev, shot in itertools.pairwise(shots):
         if shot.scene != prev.scene:
@@ -296,6 +313,7 @@ def _bridge(shots: list[Shot], cast: list[Character]) -> None:
             continue
         shot.start_position = prev.end_position
         shot.characters = [*shot.characters, *joining]
+        shot.continuous = unbroken
 
 
 def _sfx(reading: BriefReading, scene: _Scene, brief: Brief) -> list[str]:

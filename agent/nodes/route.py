@@ -14,6 +14,7 @@ from director.agent.nodes.common import (
 )
 from director.agent.state import DirectorState
 from director.errors import BudgetError
+from director.plan import PlannedShot
 from director.prompts import compose
 from director.tools import catalog
 
@@ -41,7 +42,12 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         )
         if left is not None:
             left -= price
-        update = {"model": spec.id, "provider": provider, "estimate_usd": round(price, 4)}
+        update = {
+            "model": spec.id,
+            "provider": provider,
+            "estimate_usd": round(price, 4),
+            "chain_from": _chain_from(planned, shots, spec.first_frame),
+        }
         if spec.id != planned.model:
             update["prompt"] = compose.render(planned.spec, spec.family)
         shots.append(planned.model_copy(update=update))
@@ -54,3 +60,12 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     save_plan(ctx, plan)
     emit(runtime, {"event": "routed", "estimate_usd": estimate})
     return {"plan": plan, "budget_usd": cap, "max_attempts": ctx.settings.max_attempts}
+
+
+def _chain_from(planned: PlannedShot, routed: list[PlannedShot], first_frame: bool) -> int | None:
+    """A continuous shot starts on the previous clip's last frame when its model takes a first
+    frame; otherwise it is rendered on its own and bridged by its stated start position."""
+    if not planned.shot.continuous or not routed or not first_frame:
+        return None
+    prev = routed[-1]
+    return prev.index if prev.shot.scene == planned.shot.scene else None

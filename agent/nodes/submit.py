@@ -7,6 +7,8 @@ instead of paying again.
 
 from __future__ import annotations
 
+import asyncio
+
 from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
@@ -16,7 +18,7 @@ from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef
 from director.ledger import LedgerEntry
-from director.tools import catalog
+from director.tools import catalog, edit
 from director.tools.providers import guards
 from director.tools.providers.base import VideoProvider
 
@@ -28,6 +30,7 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
         aspect_ratio=state.aspect_ratio,
         resolution=state.resolution,
         audio=state.audio,
+        first_frame=await _chain_frame(ctx, state),
     )
     shot, attempt = request.shot_index, request.attempt
     try:
@@ -93,6 +96,16 @@ async def _submit_once(
             )
         )
     return {"request": request, "task": ref}
+
+
+async def _chain_frame(ctx: RunContext, state: ShotState) -> str:
+    """The previous clip's last frame, for a continuous shot whose predecessor was accepted."""
+    if not state.chain_video:
+        return ""
+    dest = ctx.project.stills_dir / f"chain{state.planned.index:02d}_first.png"
+    if not dest.exists():
+        await asyncio.to_thread(edit.last_frame, ctx.project.root / state.chain_video, dest)
+    return str(dest.resolve())
 
 
 def _recorded_task(ctx: RunContext, shot: int, attempt: int) -> TaskRef | None:
