@@ -1,0 +1,36 @@
+"""`director providers`: backends, key state without key values, and `check` errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from conftest import director_cmd
+
+
+def _director(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "COLUMNS": "200", **env}
+    return subprocess.run(
+        [*director_cmd(), *args], capture_output=True, text=True, env=full, timeout=60
+    )
+
+
+def test_list_says_which_keys_are_set_without_printing_them() -> None:
+    secret = "fal-secret-value-123"
+    result = _director("providers", FAL_KEY=secret)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert {"animatic", "kling", "fal", "replicate", "piapi", "openai", "sim"} <= set(rows)
+    assert "set" in rows["fal"] and "missing" not in rows["fal"]
+    assert "missing KLING_ACCESS_KEY, KLING_SECRET_KEY" in rows["kling"]
+    assert "not needed" in rows["animatic"]
+    assert secret not in result.stdout + result.stderr
+
+
+def test_check_without_a_key_or_for_an_unknown_backend_is_one_clear_line() -> None:
+    missing = _director("providers", "check", "replicate")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: replicate: missing REPLICATE_API_TOKEN"
+    unknown = _director("providers", "check", "runway")
+    assert unknown.returncode == 1 and "unknown backend 'runway'" in unknown.stderr
+    assert "Traceback" not in missing.stderr + unknown.stderr
