@@ -16,18 +16,12 @@ REFERENCE_BRIEFS = REPO / "tests" / "data" / "reference_briefs"
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never inherit a developer's provider keys or settings."""
+    """Tests never inherit a developer's provider keys, gateways or settings."""
     for name in list(os.environ):
         if (
-            name.startswith("DIRECTOR_")
+            name.startswith(("DIRECTOR_", "KLING_", "FAL_", "REPLICATE_", "PIAPI_", "SLACK_"))
             or name.endswith("_API_KEY")
-            or name
-            in (
-                "KLING_ACCESS_KEY",
-                "KLING_SECRET_KEY",
-                "FAL_KEY",
-                "REPLICATE_API_TOKEN",
-            )
+            or name in ("OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
         ):
             monkeypatch.delenv(name, raising=False)
 
