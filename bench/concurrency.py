@@ -1,0 +1,110 @@
+"""Parallel rendering: 12 shots on the `sim` provider with service latency scaled to seconds.
+
+Run: .venv/bin/python bench/concurrency.py [--scale 0.1] [--concurrency 12] [--shots 12]
+
+Prints wall time from the first submission to the last accepted take, the critical path (the
+longest single shot from its submission to its acceptance) and their ratio. Target: ratio
+<= 1.15 at concurrency 12, i.e. twelve shots take barely longer than the slowest one. Faults
+are off so every shot is one take: this measures scheduling, not the retake loop
+(bench/retakes.py measures that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from director.config import Settings
+from director.film import Brief
+from director.project import Project
+from director.tools.providers.sim import FAULTS
+from director.ui.runner import make_context, run_project
+
+BEATS = [
+    "A lighthouse keeper climbs the spiral stairs at dusk",
+    "Waves break against the rocks below the tower",
+    "The keeper trims the lamp's wick by hand",
+    "A fishing boat rounds the headland in the rain",
+    "The great lens begins to turn",
+    "Gulls wheel through the sweeping beam",
+    "The keeper writes in the logbook by lamplight",
+    "The boat's crew spot the light and change course",
+    "Rain streams down the lantern room glass",
+    "The boat slips safely into the harbour",
+    "The keeper pours tea from a dented kettle",
+    "Dawn breaks and the lamp goes dark",
+]
+
+
+def _brief(shots: int) -> Brief:
+    beats = (BEATS * (shots // len(BEATS) + 1))[:shots]
+    return Brief(
+        title="Lighthouse",
+        text=". ".join(beats) + ".",
+        beats=beats,
+        target_duration_s=5.0 * shots,
+        tier="draft",
+    )
+
+
+async def _run(root: Path, shots: int, concurrency: int) -> dict[str, float]:
+    times: dict[tuple[str, int], float] = {}
+
+    def on_event(event: dict) -> None:
+        if event.get("event") in ("submitted", "accepted") and "shot" in event:
+            times.setdefault((event["event"], event["shot"]), time.monotonic())
+
+    project = Project(root / "lighthouse")
+    ctx = make_context(
+        project,
+        Settings(concurrency=concurrency, provider="sim"),
+        auto_approve=True,
+        provider="sim",
+        on_event=on_event,
+    )
+    outcome = await run_project(project, ctx, brief=_brief(shots))
+    state = outcome.state
+    accepted = [i for i, r in state.results.items() if r.status == "accepted"]
+    starts = [t for (kind, _), t in times.items() if kind == "submitted"]
+    ends = [t for (kind, _), t in times.items() if kind == "accepted"]
+    per_shot = [times[("accepted", i)] - times[("submitted", i)] for i in accepted]
+    wall = max(ends) - min(starts)
+    critical = max(per_shot)
+    return {
+        "shots": len(state.plan.shots),
+        "accepted": len(accepted),
+        "wall_s": wall,
+        "critical_s": critical,
+        "ratio": wall / critical,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.1, help="sim latency scale")
+    parser.add_argument("--concurrency", type=int, default=12)
+    parser.add_argument("--shots", type=int, default=12)
+    args = parser.parse_args()
+    os.environ["DIRECTOR_SIM_LATENCY_SCALE"] = str(args.scale)
+    os.environ["DIRECTOR_SIM_FAULTS"] = ",".join(f"{f}=0" for f in FAULTS)
+    os.environ.setdefault("DIRECTOR_SIM_CONCURRENCY", str(args.concurrency))
+    with tempfile.TemporaryDirectory(prefix="director-bench-") as tmp:
+        figures = asyncio.run(_run(Path(tmp), args.shots, args.concurrency))
+    print(
+        f"{figures['accepted']}/{figures['shots']} shots accepted at concurrency "
+        f"{args.concurrency}, latency scale {args.scale}"
+    )
+    print(f"wall (first submit -> last accept): {figures['wall_s']:.2f} s")
+    print(f"critical path (slowest shot):       {figures['critical_s']:.2f} s")
+    verdict = "PASS" if figures["ratio"] <= 1.15 else "MISS"
+    print(f"wall / critical path: {figures['ratio']:.3f}  (target <= 1.15: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
