@@ -46,7 +46,9 @@ Variable = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Field docstrings become the JSON-schema descriptions an LLM brain reads.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True,
+                              use_attribute_docstrings=True)
 
 
 class WardrobeItem(_Model):
@@ -305,6 +307,52 @@ class ShotHints(_Model):
     """Whether the storyboard stands a figure or a prop in the set."""
 
 
+CameraControlType = Literal[
+    "simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"
+]
+CAMERA_AXES: tuple[str, ...] = ("horizontal", "vertical", "pan", "tilt", "roll", "zoom")
+
+
+class CameraControl(_Model):
+    """A Kling camera-control instruction: a preset move, or one axis of a "simple" move.
+
+    Only a few Kling models honour it (see tools/providers/guards.py); others ignore it.
+    """
+
+    type: CameraControlType = "simple"
+    """"simple" moves along one axis below; the others are fixed presets with no axis values."""
+    horizontal: float = Field(0.0, ge=-10, le=10)
+    """Sideways travel (truck), -10 left to 10 right."""
+    vertical: float = Field(0.0, ge=-10, le=10)
+    """Up/down travel (pedestal), -10 down to 10 up."""
+    pan: float = Field(0.0, ge=-10, le=10)
+    """Rotation about the vertical axis, -10 to 10."""
+    tilt: float = Field(0.0, ge=-10, le=10)
+    """Rotation about the horizontal axis, -10 to 10."""
+    roll: float = Field(0.0, ge=-10, le=10)
+    """Rotation about the lens axis, -10 to 10."""
+    zoom: float = Field(0.0, ge=-10, le=10)
+    """Focal length change, -10 wider to 10 tighter."""
+
+    @model_validator(mode="after")
+    def _one_axis(self) -> CameraControl:
+        moving = [axis for axis in CAMERA_AXES if getattr(self, axis)]
+        if self.type == "simple" and len(moving) != 1:
+            raise ValueError("a simple camera control moves exactly one axis")
+        if self.type != "simple" and moving:
+            raise ValueError(f"the {self.type} camera preset takes no axis values")
+        return self
+
+
+class ShotSegment(_Model):
+    """One shot of a multi-shot request (Kling 3.0 `multi_prompt`)."""
+
+    prompt: str = Field(min_length=1)
+    """The segment's own prompt (at most 512 characters on Kling 3.0)."""
+    duration_s: float = Field(ge=1)
+    """The segment's length in whole seconds; segments add up to the request's duration."""
+
+
 class GenerationRequest(_Model):
     """Everything a provider needs to render one take."""
 
@@ -340,6 +388,15 @@ class GenerationRequest(_Model):
     """Path or URL of a last-frame image; empty when unused."""
     hints: ShotHints = Field(default_factory=ShotHints)
     """Structured shot facts used by the local animatic renderer."""
+    camera_control: CameraControl | None = None
+    """Explicit camera control for models that take one (Kling 1.0 std, 1.5 pro); None for the
+    prompt's own camera line."""
+    multi_prompt: list[ShotSegment] = Field(default_factory=list)
+    """Several shots rendered as one clip (Kling 3.0 multi-shot); empty for a single shot."""
+    element_images: list[str] = Field(default_factory=list)
+    """Paths or URLs of reference images of recurring subjects, for services that take them."""
+    element_ids: list[str] = Field(default_factory=list)
+    """Ids of subjects registered with the service (Kling 3.0 `element_list`, at most 3)."""
 
     def idempotency_key(self, project_id: str) -> str:
         """A key unique to this take of this project, sent as e.g. Kling's external_task_id."""
@@ -359,6 +416,8 @@ class TaskRef(_Model):
     """Unix time of submission."""
     urls: dict[str, str] = Field(default_factory=dict)
     """Status/result/cancel URLs the provider returned, where it returns them."""
+    idempotency_key: str = ""
+    """The take's idempotency key, kept here when the service has no field for it."""
 
 
 TaskState = Literal["queued", "running", "succeeded", "failed"]
@@ -406,6 +465,68 @@ class Finding(_Model):
     """The one variable a retake should change to fix it."""
 
 
+CameraClass = Literal[
+    "static",
+    "pan_left",
+    "pan_right",
+    "tilt_up",
+    "tilt_down",
+    "push_in",
+    "pull_out",
+    "roll",
+    "orbit_left",
+    "orbit_right",
+    "handheld",
+]
+"""Camera moves QC can tell apart from pixels (cranes read as tilts, rack focus as static)."""
+
+
+class CameraSample(_Model):
+    """Where the camera has got to at one moment, accumulated from the first frame."""
+
+    t_s: float
+    """Time in the clip."""
+    pan: float = 0.0
+    """Horizontal travel so far, in frame widths; positive is camera right."""
+    tilt: float = 0.0
+    """Vertical travel so far, in frame heights; positive is camera up."""
+    zoom: float = 0.0
+    """Log magnification so far; positive is in (push-in or zoom-in)."""
+    roll_deg: float = 0.0
+    """Rotation so far in degrees; positive is the camera rolling clockwise."""
+
+
+class CameraMotion(_Model):
+    """The camera move the pixels show, measured by sparse optical flow."""
+
+    move: CameraClass = "static"
+    """The move the clip shows."""
+    confidence: float = 0.0
+    """0..1: how clearly the winning move beats its thresholds and the runner-up."""
+    pan: float = 0.0
+    """Net horizontal travel in frame widths; positive is camera right."""
+    tilt: float = 0.0
+    """Net vertical travel in frame heights; positive is camera up."""
+    zoom: float = 0.0
+    """Net log magnification; positive is in."""
+    roll_deg: float = 0.0
+    """Net rotation in degrees; positive is clockwise camera roll."""
+    parallax: float = 0.0
+    """Upper layer minus lower layer horizontal travel, in frame widths (orbit evidence)."""
+    shake: float = 0.0
+    """Back-and-forth travel beyond the net move, in frame widths (handheld evidence)."""
+    dynamic_degree: float = 0.0
+    """0..1: share of frame pairs in which anything (camera or subject) visibly moves."""
+    pairs: int = 0
+    """Frame pairs measured."""
+    pairs_used: int = 0
+    """Pairs whose fit had enough tracked points to trust."""
+    path: list[CameraSample] = Field(default_factory=list)
+    """Accumulated travel once per second."""
+    note: str = ""
+    """Caveats, e.g. how reliable an orbit verdict is."""
+
+
 class QCReport(_Model):
     """What inspection saw in a take."""
 
@@ -427,6 +548,8 @@ class QCReport(_Model):
     """Technical defects with time ranges."""
     findings: list[Finding] = Field(default_factory=list)
     """Failures and warnings against the request."""
+    camera: CameraMotion | None = None
+    """The camera move measured from pixels; None when not measured."""
 
     @property
     def passed(self) -> bool:
@@ -460,6 +583,8 @@ class Take(_Model):
     """Provider or download failure, when there is no clip."""
     qc: QCReport | None = None
     """Inspection result."""
+    spec: PromptSpec | None = None
+    """The four-part prompt this take was rendered from (a reverted retake starts from it)."""
     accepted: bool = False
     """Whether this take is the one in the cut."""
 
@@ -478,6 +603,15 @@ class Revision(_Model):
     after: str
     """Its value after."""
     reason: str
-    """The QC finding that motivated it."""
+    """The QC finding that motivated it, as "check: message"."""
+    base_attempt: int = 0
+    """The take this experiment started from: the best so far, which is earlier than the last
+    take when a worse retake was reverted (0 when unknown)."""
+    qc_before: list[str] = Field(default_factory=list)
+    """Failing QC checks of the take it started from."""
+    qc_after: list[str] = Field(default_factory=list)
+    """Failing QC checks of the retake, once inspected."""
+    cost_usd: float = 0.0
+    """What the retake cost, once submitted."""
     outcome: Literal["pending", "fixed", "improved", "unchanged", "worse"] = "pending"
-    """What the retake showed."""
+    """What the retake showed against the take it started from."""

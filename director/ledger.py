@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-EntryKind = Literal["submit", "take", "revision", "failed", "cut"]
+from director.film import Revision
+
+EntryKind = Literal["submit", "take", "revision", "failed", "cut", "llm"]
 
 
 class LedgerEntry(BaseModel):
@@ -23,7 +25,8 @@ class LedgerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EntryKind
-    """submit (a paid task started), take (a clip inspected), revision, failed, cut."""
+    """submit (a paid task started), take (a clip inspected), revision, failed, cut, llm (one
+    LLM brain call: tokens and cost in data; `attempt` numbers the calls)."""
     shot: int = -1
     """Shot index, or -1 for project-level entries."""
     attempt: int = 0
@@ -75,3 +78,17 @@ class Ledger:
     def find(self, kind: EntryKind, shot: int, attempt: int) -> LedgerEntry | None:
         """The latest entry for this key, e.g. the paid submission of a take."""
         return next((e for e in self.entries() if e.key == (kind, shot, attempt)), None)
+
+    def experiments(self, shot: int | None = None) -> list[Revision]:
+        """Every one-variable experiment (the latest, scored version of each), in shot and
+        attempt order: variable, before -> after, the finding, QC before and after, verdict
+        and the retake's cost."""
+        found: list[Revision] = []
+        for entry in self.entries():
+            if entry.kind != "revision" or (shot is not None and entry.shot != shot):
+                continue
+            try:
+                found.append(Revision.model_validate(entry.data))
+            except ValidationError:
+                continue  # an entry written by an older version of the product
+        return sorted(found, key=lambda r: (r.shot_index, r.attempt))

@@ -28,6 +28,7 @@ from director.prompts.compose import (
     split_sentences,
     subject_part,
 )
+from director.prompts.craft import RULES as CRAFT_RULES
 from director.prompts.vocabulary import (
     DIRECTION_PATTERN,
     FOCAL_PATTERN,
@@ -48,21 +49,8 @@ from director.prompts.vocabulary import (
 MULTISHOT = "multishot"
 """Family name for one Kling 3.0 multi-shot segment: a character limit replaces the word range."""
 
-RULES: dict[str, str] = {
-    "four_parts": "subject, camera, environment and atmosphere are all present",
-    "word_count": f"single-shot prompts are {WORD_RANGE[0]}-{WORD_RANGE[1]} words",
-    "segment_length": f"multi-shot segments are at most {MULTISHOT_SEGMENT_CHARS} characters",
-    "camera_move": "the shot's camera move is named",
-    "second_move": "exactly one camera move per clip",
-    "one_action": "one primary action per clip",
-    "framing": "no contradictory framing (a close-up together with full body or wide)",
-    "light_direction": "the key light's direction is stated",
-    "colour_temperature": "the key light's colour temperature is stated in kelvin",
-    "focal_length": "a focal length is stated whenever a person is in frame",
-    "vague_words": "no vague mood words; only what a camera setup sheet would say",
-    "descriptor": "every character's descriptor appears verbatim",
-    "negative_subject": "the negative prompt does not name the subject",
-}
+# The rule texts live in craft.py, which the LLM brain's instructions quote word for word.
+RULES = CRAFT_RULES
 """Rule id -> the rule, as reported."""
 
 _SEQUENCERS = re.compile(

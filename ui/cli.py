@@ -32,6 +32,19 @@ err = Console(stderr=True, soft_wrap=True)
 
 ProviderOpt = Annotated[str, typer.Option("--provider", help="Render every shot on this provider.")]
 TierOpt = Annotated[str, typer.Option("--tier", help="draft (fast, cheap) or final (best models).")]
+BrainOpt = Annotated[
+    str,
+    typer.Option(
+        "--brain",
+        help="llm (OpenAI-compatible endpoint) or rules (offline); default: llm when "
+        "OPENAI_API_KEY or OPENAI_BASE_URL is set, else rules.",
+    ),
+]
+
+
+def _say_brain(ctx: Any) -> None:
+    describe = getattr(ctx.brain, "describe", None)
+    err.print(f"Brain: {describe() if describe else ctx.brain.name}", highlight=False)
 
 
 def _check_tier(tier: str) -> str:
@@ -90,14 +103,20 @@ def _print_plan_question(question: dict[str, Any]) -> None:
     for s in question.get("shots", []):
         table.add_row(str(s["index"] + 1), f"{s['duration_s']:g}", s["model"], s["prompt"])
     out.print(table)
+    if question.get("clarify"):
+        out.print(f"[bold]Question from the director:[/] {question['clarify']}", highlight=False)
 
 
-async def _drive(project: Project, yes: bool, provider: str, tier: str, **start: Any) -> int:
+async def _drive(
+    project: Project, yes: bool, provider: str, tier: str, brain: str = "", **start: Any
+) -> int:
     settings = Settings.from_env()
     with ShotProgress(out) as progress:
         ctx = make_context(
-            project, settings, auto_approve=yes, provider=provider, tier=tier, on_event=progress
+            project, settings, auto_approve=yes, provider=provider, tier=tier, on_event=progress,
+            brain=brain,
         )
+        _say_brain(ctx)
         outcome = await run_project(project, ctx, **start)
     if outcome.status == "awaiting_approval":
         decision = _approve_interactively(project, outcome)
@@ -117,6 +136,7 @@ def run(
     ] = False,
     provider: ProviderOpt = "",
     tier: TierOpt = "",
+    brain: BrainOpt = "",
 ) -> None:
     """Plan, approve, render, inspect, retake and cut a brief into a project folder."""
     parsed = _load(brief)
@@ -125,7 +145,9 @@ def run(
     project = Project(root)
     if project.state_path.exists():
         raise DirectorError(f"{root} already holds a run; continue it with: director resume {root}")
-    code = asyncio.run(_drive(project, yes, provider, tier, brief=parsed, brief_file=brief))
+    code = asyncio.run(
+        _drive(project, yes, provider, tier, brain, brief=parsed, brief_file=brief)
+    )
     raise typer.Exit(code)
 
 
@@ -133,10 +155,11 @@ def run(
 def resume(
     project_dir: Annotated[Path, typer.Argument(help="A project folder made by `director run`.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve a pending plan.")] = False,
+    brain: BrainOpt = "",
 ) -> None:
     """Continue an interrupted or unapproved run; finished shots are not rendered again."""
     project = Project(project_dir).require_existing()
-    raise typer.Exit(asyncio.run(_drive(project, yes, "", "")))
+    raise typer.Exit(asyncio.run(_drive(project, yes, "", "", brain)))
 
 
 @app.command()
@@ -145,6 +168,7 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print plan.json to stdout.")] = False,
     provider: ProviderOpt = "",
     tier: TierOpt = "",
+    brain: BrainOpt = "",
 ) -> None:
     """Plan, write prompts and estimate cost without rendering anything."""
     parsed = _load(brief)
@@ -152,8 +176,10 @@ def plan(
     with tempfile.TemporaryDirectory(prefix="director-plan-") as tmp:
         project = Project(Path(tmp))
         ctx = make_context(
-            project, Settings.from_env(), auto_approve=False, provider=provider, tier=tier
+            project, Settings.from_env(), auto_approve=False, provider=provider, tier=tier,
+            brain=brain,
         )
+        _say_brain(ctx)
         outcome = asyncio.run(run_project(project, ctx, brief=parsed))
     result = outcome.state.plan
     assert result is not None
@@ -199,6 +225,70 @@ def lint(
             out.print(f"  - {f.rule}: {f.message}")
     raise typer.Exit(1 if total else 0)
 
+
+providers_app = typer.Typer(
+    help="List generation backends and which have keys; `check NAME` verifies a key.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(providers_app, name="providers")
+
+
+@providers_app.callback()
+def providers(ctx: typer.Context) -> None:
+    """List generation backends, whether this build renders on them and which have keys."""
+    if ctx.invoked_subcommand is None:
+        from director.ui.providers_cmd import list_backends
+
+        list_backends(out)
+
+
+@providers_app.command("check")
+def providers_check(
+    name: Annotated[str, typer.Argument(help="Backend name, e.g. kling, fal, openai.")],
+) -> None:
+    """Make one cheap authenticated call to verify the backend's key (renders nothing)."""
+    from director.ui.providers_cmd import check_backend
+
+    check_backend(name, out)
+
+
+
+@app.command()
+def shell(
+    project_dir: Annotated[
+        Path | None, typer.Argument(help="A project folder to continue; none starts empty.")
+    ] = None,
+    provider: ProviderOpt = "",
+    tier: TierOpt = "",
+) -> None:
+    """Type commands (/new, /plan, /approve, /render, /revise, /cut, /export, /help) at a prompt,
+    or pipe them in; the same commands the chat page and Slack take."""
+    from director.ui.shell import run_shell
+
+    _check_tier(tier)
+    code = asyncio.run(
+        run_shell(project_dir, Settings.from_env(), console=out, provider=provider, tier=tier)
+    )
+    raise typer.Exit(code)
+
+
+
+@app.command()
+def inspect(
+    video: Annotated[Path, typer.Argument(help="A video clip to inspect.")],
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="plan.json to check the clip against.")
+    ] = None,
+    shot: Annotated[
+        int | None, typer.Option("--shot", help="Shot number in the plan, from 1.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Inspect a clip: parameters, defects and the camera move read from its pixels."""
+    from director.ui.inspect_cmd import inspect_command
+
+    raise typer.Exit(inspect_command(video, spec, shot, as_json))
 
 def _looks_like_plan(path: Path) -> bool:
     try:

@@ -10,10 +10,12 @@ import io
 from collections import Counter
 from html import escape
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image
 
 from director.agent.state import DirectorState, ShotResult
+from director.film import Revision
 from director.ledger import Ledger
 from director.plan import Plan, PlannedShot
 from director.project import Project, atomic_write_text
@@ -87,11 +89,7 @@ def _shot_section(project: Project, planned: PlannedShot, result: ShotResult | N
             f"<td>{take.request.seed}</td><td>${take.cost_usd:.2f}</td><td>{measured}</td>"
             f"<td>{verdict}{' ✔' if take.accepted else ''}</td><td>{escape(problems)}</td></tr>"
         )
-    revisions = "".join(
-        f"<li>take {r.attempt}: <b>{escape(r.variable)}</b> {escape(r.before)} → {escape(r.after)}"
-        f" ({escape(r.reason)}) — {escape(r.outcome)}</li>"
-        for r in (result.revisions if result else [])
-    )
+    experiments = experiment_table(result.revisions if result else [])
     shot = planned.shot
     return f"""
 <section class="shot"><h3>Shot {planned.index + 1} — {escape(shot.beat)}</h3>
@@ -103,28 +101,97 @@ estimate ${planned.estimate_usd:.2f} · {escape(shot.camera.move.replace("_", " 
 {f"<p><b>Negative:</b> {escape(planned.negative_prompt)}</p>" if planned.negative_prompt else ""}
 <table><tr><th>take</th><th>model</th><th>seed</th><th>cost</th><th>measured</th><th>QC</th>
 <th>findings</th></tr>{"".join(rows) or '<tr><td colspan="7">no takes</td></tr>'}</table>
-{f"<p><b>Revisions</b></p><ul>{revisions}</ul>" if revisions else ""}
+{experiments}
 </section>"""
 
 
-def _lessons(state: DirectorState) -> str:
-    """Which variables fixed which failure types, across the project."""
-    fixed: Counter[tuple[str, str]] = Counter()
+def experiment_table(revisions: list[Revision]) -> str:
+    """One row per one-variable experiment: what changed, why, and what QC said after."""
+    if not revisions:
+        return ""
+    rows = "".join(
+        f"<tr><td>{r.attempt}</td><td>{r.base_attempt or '-'}</td>"
+        f"<td><b>{escape(r.variable)}</b></td>"
+        f"<td>{escape(_short(r.before))} → {escape(_short(r.after))}</td>"
+        f"<td>{escape(r.reason)}</td><td>{escape(', '.join(r.qc_before) or 'passed')}</td>"
+        f"<td>{escape(', '.join(r.qc_after) or ('passed' if r.outcome == 'fixed' else '-'))}</td>"
+        f'<td class="{_VERDICT_CLASS.get(r.outcome, "")}">{escape(r.outcome)}</td>'
+        f"<td>${r.cost_usd:.2f}</td></tr>"
+        for r in revisions
+    )
+    return (
+        "<p><b>Experiments</b> (one variable per retake)</p><table><tr><th>take</th>"
+        "<th>from take</th><th>variable</th><th>before → after</th><th>finding</th>"
+        "<th>QC before</th><th>QC after</th><th>verdict</th><th>cost</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+_VERDICT_CLASS = {"fixed": "ok", "improved": "ok", "worse": "bad", "unchanged": "warn"}
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Summary(NamedTuple):
+    """Project-level figures of the retake loop."""
+
+    shots: int
+    accepted: int
+    first_pass: int
+    takes_accepted: int
+    spent_usd: float
+    accepted_s: float
+    fixes: Counter[tuple[str, str]]
+    tried: Counter[str]
+
+
+def summarise(results: list[ShotResult], spent_usd: float) -> Summary:
+    """First-pass acceptance, takes per accepted shot, spend, and which variable fixed which
+    failure type (the check that prompted the experiment)."""
+    accepted = [r for r in results if r.status == "accepted"]
+    fixes: Counter[tuple[str, str]] = Counter()
     tried: Counter[str] = Counter()
-    for result in state.results.values():
+    for result in results:
         for r in result.revisions:
             tried[r.variable] += 1
             if r.outcome == "fixed":
-                fixed[(r.reason.split(":", 1)[0], r.variable)] += 1
-    if not tried:
-        return "<p>No retakes were needed.</p>"
+                fixes[(r.reason.split(":", 1)[0], r.variable)] += 1
+    return Summary(
+        shots=len(results),
+        accepted=len(accepted),
+        first_pass=sum(1 for r in accepted if len(r.takes) == 1),
+        takes_accepted=sum(len(r.takes) for r in accepted),
+        spent_usd=spent_usd,
+        accepted_s=sum(
+            t.request.duration_s for r in accepted for t in r.takes if t.accepted
+        ),
+        fixes=fixes,
+        tried=tried,
+    )
+
+
+def _lessons(state: DirectorState, spent_usd: float) -> str:
+    """The project summary: acceptance, cost, and which variables fixed which failures."""
+    s = summarise(list(state.results.values()), spent_usd)
+    per_take = f"{s.takes_accepted / s.accepted:.2f}" if s.accepted else "-"
+    per_second = f"${s.spent_usd / s.accepted_s:.3f}" if s.accepted_s else "-"
+    first = f"{s.first_pass} of {s.shots}" if s.shots else "-"
+    figures = (
+        f"<table><tr><th>First-pass acceptance</th><td>{first}</td></tr>"
+        f"<tr><th>Takes per accepted shot</th><td>{per_take}</td></tr>"
+        f"<tr><th>Spend per accepted second</th><td>{per_second}</td></tr></table>"
+    )
+    if not s.tried:
+        return figures + "<p>No retakes were needed.</p>"
     rows = "".join(
         f"<tr><td>{escape(kind)}</td><td>{escape(var)}</td><td>{n}</td></tr>"
-        for (kind, var), n in fixed.most_common()
-    )
-    counts = ", ".join(f"{k} ×{v}" for k, v in tried.items())
+        for (kind, var), n in sorted(s.fixes.items(), key=lambda kv: (-kv[1], kv[0]))
+    ) or '<tr><td colspan="3">no experiment fixed a take</td></tr>'
+    counts = ", ".join(f"{k} ×{v}" for k, v in sorted(s.tried.items()))
     return (
-        f"<p>Experiments by variable: {escape(counts)}</p>"
+        f"{figures}<p>Experiments by variable: {escape(counts)}</p>"
         f"<table><tr><th>failure</th><th>fixed by</th><th>times</th></tr>{rows}</table>"
     )
 
@@ -158,7 +225,7 @@ tier {escape(plan.brief.tier)}</p>
 <tr><th>Spent</th><td>${spent:.2f}</td></tr></table>
 <h2>Contact sheet</h2>{_contact_sheet(project, plan, state)}
 {f"<h2>Characters</h2><ul>{characters}</ul>" if characters else ""}
-<h2>What fixed what</h2>{_lessons(state)}
+<h2>What fixed what</h2>{_lessons(state, spent)}
 <h2>Shots</h2>{sections}
 </body></html>"""
 

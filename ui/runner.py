@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from langgraph.types import Command
 
+from director.agent.brains.llm import choose_brain, make_llm_brain
 from director.agent.brains.rules import RulesBrain
 from director.agent.checkpoint import open_checkpointer
 from director.agent.context import RunContext, provider_cache
@@ -17,6 +18,7 @@ from director.agent.graph import build_graph
 from director.agent.state import DirectorState
 from director.config import Settings
 from director.film import Brief
+from director.ledger import Ledger
 from director.project import Project
 from director.tools.providers import make_provider
 from director.ui.report import write_report
@@ -42,9 +44,11 @@ def make_context(
     provider: str = "",
     tier: str = "",
     on_event: Callable[[dict[str, Any]], None] | None = None,
+    brain: str = "",
 ) -> RunContext:
+    """`brain` is "llm", "rules" or "" (llm when OPENAI_API_KEY or OPENAI_BASE_URL is set)."""
     tasks_dir = project.takes_dir / ".tasks"
-    return RunContext(
+    ctx = RunContext(
         project=project,
         brain=RulesBrain(),
         providers=provider_cache(lambda name: make_provider(name, tasks_dir)),
@@ -54,6 +58,13 @@ def make_context(
         tier_override=tier,
         on_event=on_event,
     )
+    if choose_brain(brain) == "llm":
+        # The client (and its key) lives in the run context only, never in graph state.
+        ctx.brain = make_llm_brain(
+            ledger=Ledger(project.ledger_path),
+            on_event=lambda event: ctx.on_event(event) if ctx.on_event else None,
+        )
+    return ctx
 
 
 def _rejected(values: dict[str, Any]) -> bool:

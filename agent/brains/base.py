@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from director.commands import ConverseContext, ConverseReply
 from director.film import Bible, Brief, GenerationRequest, PromptSpec, QCReport, Revision, Shot
 from director.plan import ShotList
 
@@ -39,5 +40,14 @@ class Brain(Protocol):
         """Pick ONE variable to change for a failed take, or None to give up on the shot.
 
         Code applies the proposal and rejects it if anything but that variable changed.
+        """
+        ...
+
+    def converse(self, message: str, context: ConverseContext) -> ConverseReply:
+        """Answer free words from a person about the project (`context`) in a short reply, and
+        propose commands (director/commands.py), each edit or retake changing ONE variable.
+
+        Proposals are shown to the person; nothing that changes the plan or spends money runs
+        until they say yes.
         """
         ...

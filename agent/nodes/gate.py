@@ -22,6 +22,8 @@ def gate(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
             "title": state.plan.title,
             "estimate_usd": state.plan.estimate_usd,
             "storyboard": state.plan.storyboard,
+            # The brain's one clarifying question, if the brief left something open.
+            "clarify": state.shotlist.question if state.shotlist else "",
             "shots": [
                 {"index": s.index, "duration_s": s.duration_s, "model": s.model, "prompt": s.prompt}
                 for s in state.plan.shots

@@ -1,4 +1,8 @@
-"""inspect: pixels in, QCReport out; then score the experiment that produced this take."""
+"""inspect: pixels in, QCReport out; then score the experiment that produced this take.
+
+A retake is scored against the take its experiment started from (the best take so far, see
+revise), not merely the take before it: fixed, improved, unchanged or worse.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
 from director.agent.nodes.common import emit
+from director.agent.nodes.revise import fail_count, failing_checks
 from director.agent.state import ShotState
-from director.film import Finding, QCReport, Revision
+from director.film import Finding, QCReport, Revision, Take
 from director.ledger import LedgerEntry
-from director.tools.qc.probe import probe
+from director.tools.qc.inspector import inspect_take
 
 
 async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
@@ -19,14 +24,15 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     take = state.take
     assert take is not None
     if take.video_path:
-        qc = await asyncio.to_thread(probe, ctx.project.root / take.video_path, take.request)
+        qc = await asyncio.to_thread(inspect_take, ctx.project.root / take.video_path, take.request)
     else:
         qc = QCReport(
             decodable=False,
             findings=[Finding(check="provider", message=take.error, variable="seed")],
         )
-    take = take.model_copy(update={"qc": qc})
-    revisions = _score_last_revision(state, qc)
+    take = take.model_copy(update={"qc": qc, "spec": state.spec or state.planned.spec})
+    scored = _score_last_revision(state, take)
+    revisions = [*state.revisions[:-1], scored] if scored else state.revisions
     ctx.ledger.append(
         LedgerEntry(
             kind="take",
@@ -34,6 +40,7 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
             attempt=take.attempt,
             data={
                 "model": take.request.model,
+                "seed": take.request.seed,
                 "video": take.video_path,
                 "error": take.error,
                 "passed": qc.passed,
@@ -41,6 +48,10 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
             },
         )
     )
+    if scored is not None:
+        # Same key as the pending entry: readers keep this scored one.
+        ctx.ledger.append(LedgerEntry(kind="revision", shot=scored.shot_index,
+                                      attempt=scored.attempt, data=scored.model_dump()))
     emit(
         runtime,
         {
@@ -48,24 +59,25 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
             "shot": take.shot_index,
             "attempt": take.attempt,
             "passed": qc.passed,
+            "failing": failing_checks(qc),
         },
     )
     return {"takes": [*state.takes, take], "take": None, "revisions": revisions}
 
 
-def fail_count(qc: QCReport | None) -> int:
-    if qc is None:
-        return 1_000
-    return sum(1 for f in qc.findings if f.severity == "fail") + (0 if qc.decodable else 100)
-
-
-def _score_last_revision(state: ShotState, qc: QCReport) -> list[Revision]:
-    """Fill in the outcome of the experiment this take tested (if it was a retake)."""
+def _score_last_revision(state: ShotState, take: Take) -> Revision | None:
+    """The experiment this take tested, with its outcome filled in (None for a first take)."""
     if not state.revisions or state.revisions[-1].outcome != "pending":
-        return state.revisions
-    before = fail_count(state.takes[-1].qc) if state.takes else fail_count(None)
-    after = fail_count(qc)
-    if qc.passed:
+        return None
+    last = state.revisions[-1]
+    if last.attempt != take.attempt:
+        return None
+    base = next((t for t in state.takes if t.attempt == last.base_attempt), None)
+    if base is None and state.takes:
+        base = state.takes[-1]
+    before = fail_count(base.qc if base else None)
+    after = fail_count(take.qc)
+    if take.qc is not None and take.qc.passed:
         outcome = "fixed"
     elif after < before:
         outcome = "improved"
@@ -73,4 +85,10 @@ def _score_last_revision(state: ShotState, qc: QCReport) -> list[Revision]:
         outcome = "unchanged"
     else:
         outcome = "worse"
-    return [*state.revisions[:-1], state.revisions[-1].model_copy(update={"outcome": outcome})]
+    return last.model_copy(update={
+        "outcome": outcome,
+        "qc_after": failing_checks(take.qc),
+        "cost_usd": take.cost_usd,
+        "base_attempt": base.attempt if base else last.base_attempt,
+        "qc_before": last.qc_before or failing_checks(base.qc if base else None),
+    })

@@ -15,7 +15,51 @@ def _animatic(work_dir: Path) -> VideoProvider:
     return AnimaticProvider(work_dir)
 
 
+def _fal(work_dir: Path) -> VideoProvider:
+    from director.tools.providers.fal import make_fal
+
+    return make_fal(work_dir)
+
+
+def _replicate(work_dir: Path) -> VideoProvider:
+    from director.tools.providers.replicate import make_replicate
+
+    return make_replicate(work_dir)
+
+
+def _openai(work_dir: Path) -> VideoProvider:
+    from director.tools.providers.openai_video import make_openai
+
+    return make_openai(work_dir)
+
+
+def _sim(work_dir: Path) -> VideoProvider:
+    from director.tools.providers.sim import SimProvider
+
+    return SimProvider(work_dir)
+
+
 _FACTORIES: dict[str, Callable[[Path], VideoProvider]] = {"animatic": _animatic}
+_FACTORIES["sim"] = _sim
+_FACTORIES["fal"] = _fal
+_FACTORIES["replicate"] = _replicate
+_FACTORIES["openai"] = _openai
+
+
+def _kling(work_dir: Path) -> VideoProvider:
+    from director.tools.providers.kling import kling_from_env
+
+    return kling_from_env(work_dir)
+
+
+def _piapi(work_dir: Path) -> VideoProvider:
+    from director.tools.providers.piapi import piapi_from_env
+
+    return piapi_from_env(work_dir)
+
+
+_FACTORIES["kling"] = _kling
+_FACTORIES["piapi"] = _piapi
 
 
 def available() -> list[str]:

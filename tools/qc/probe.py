@@ -39,7 +39,7 @@ def probe(path: Path, request: GenerationRequest | None = None) -> QCReport:
         return _undecodable(f"cannot decode {Path(path).name}: {_one_line(exc)}")
     if not report.decodable or request is None:
         return report
-    findings = list(report.findings) + _check(report, request, pixel_aspect)
+    findings = list(report.findings) + check_request(report, request, pixel_aspect)
     return report.model_copy(update={"findings": findings})
 
 
@@ -90,7 +90,10 @@ def _rate(stream: av.VideoStream) -> float:
     return 0.0
 
 
-def _check(report: QCReport, request: GenerationRequest, pixel_aspect: float) -> list[Finding]:
+def check_request(
+    report: QCReport, request: GenerationRequest, pixel_aspect: float = 1.0
+) -> list[Finding]:
+    """Findings for a decoded clip's duration, size, rate, aspect and audio against `request`."""
     findings: list[Finding] = []
     expected = request.duration_s
     tolerance = max(1 / request.fps, DURATION_TOLERANCE * expected) + 1e-6
@@ -127,12 +130,21 @@ def _check(report: QCReport, request: GenerationRequest, pixel_aspect: float) ->
                 f"expected {want:.4f} ({request.aspect_ratio})",
             )
         )
+    if request.audio and not report.has_audio:
+        findings.append(
+            Finding(check="audio", message="native audio was asked for but the clip has none")
+        )
     return findings
 
 
 def _aspect(ratio: str) -> float:
     w, h = ratio.split(":")
     return float(w) / float(h)
+
+
+def undecodable(message: str) -> QCReport:
+    """The report of a take that cannot be decoded: a re-roll is the only fix."""
+    return _undecodable(message)
 
 
 def _undecodable(message: str) -> QCReport:

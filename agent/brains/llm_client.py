@@ -1,0 +1,139 @@
+"""The LLM endpoint: settings from the environment and the OpenAI-compatible client factory.
+
+Any server that speaks the OpenAI chat API works (OpenAI, Ollama, vLLM, llama.cpp server,
+OpenRouter). The key is read here, handed to the SDK client and kept nowhere else: settings,
+graph state, checkpoints, ledgers and error messages never hold it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from openai import OpenAI
+
+from director.errors import DirectorError, ProviderError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+"""Used when DIRECTOR_LLM_MODEL is unset; any model the endpoint serves can be named instead."""
+OPENAI_URL = "https://api.openai.com/v1"
+# Servers such as Ollama or llama.cpp take no key, but the SDK insists on one.
+_NO_KEY = "no-key"
+
+
+class LLMError(ProviderError):
+    """The LLM endpoint failed, refused, or kept answering outside the schema."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DirectorError(f"{name}={raw!r} is not a number") from None
+    if value < 0:
+        raise DirectorError(f"{name}={value} must not be negative")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, high: int) -> int:
+    value = _float(env, name, default)
+    if value != int(value) or value > high:
+        raise DirectorError(f"{name}={value:g} must be a whole number from 0 to {high}")
+    return int(value)
+
+
+def redact_url(url: str) -> str:
+    """The endpoint as it may be shown: scheme, host, port and path, never userinfo or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """Which endpoint and models the LLM brain uses, and how patiently. Holds no secret."""
+
+    base_url: str = OPENAI_URL
+    """OPENAI_BASE_URL: the OpenAI-compatible endpoint, e.g. http://localhost:11434/v1."""
+    model: str = DEFAULT_MODEL
+    """DIRECTOR_LLM_MODEL: the model that plans, writes, revises and converses."""
+    vision_model: str = DEFAULT_MODEL
+    """DIRECTOR_VISION_MODEL: the model that looks at frames (defaults to `model`)."""
+    timeout_s: float = 120.0
+    """DIRECTOR_LLM_TIMEOUT_S: seconds one request may take."""
+    retries: int = 3
+    """DIRECTOR_LLM_RETRIES: extra tries after a 429 or a 5xx (no other failure is retried)."""
+    backoff_s: float = 1.0
+    """DIRECTOR_LLM_BACKOFF_S: first wait between tries; it doubles each time (max 30 s)."""
+    max_tokens: int = 0
+    """DIRECTOR_LLM_MAX_TOKENS: completion token cap per call; 0 leaves the endpoint's default."""
+    price_in_per_m: float = 0.0
+    """DIRECTOR_LLM_PRICE_IN: US dollars per million prompt tokens, for the ledger (0: unpriced)."""
+    price_out_per_m: float = 0.0
+    """DIRECTOR_LLM_PRICE_OUT: US dollars per million completion tokens (0: unpriced)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LLMSettings:
+        env = os.environ if env is None else env
+        model = env.get("DIRECTOR_LLM_MODEL", "").strip() or DEFAULT_MODEL
+        return cls(
+            base_url=env.get("OPENAI_BASE_URL", "").strip() or OPENAI_URL,
+            model=model,
+            vision_model=env.get("DIRECTOR_VISION_MODEL", "").strip() or model,
+            timeout_s=_float(env, "DIRECTOR_LLM_TIMEOUT_S", 120.0) or 120.0,
+            retries=_int(env, "DIRECTOR_LLM_RETRIES", 3, 10),
+            backoff_s=_float(env, "DIRECTOR_LLM_BACKOFF_S", 1.0),
+            max_tokens=_int(env, "DIRECTOR_LLM_MAX_TOKENS", 0, 1_000_000),
+            price_in_per_m=_float(env, "DIRECTOR_LLM_PRICE_IN", 0.0),
+            price_out_per_m=_float(env, "DIRECTOR_LLM_PRICE_OUT", 0.0),
+        )
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL with any credentials or query removed, for messages and the ledger."""
+        return redact_url(self.base_url)
+
+    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return round(
+            (prompt_tokens * self.price_in_per_m + completion_tokens * self.price_out_per_m) / 1e6,
+            6,
+        )
+
+
+def llm_configured(env: Mapping[str, str] | None = None) -> bool:
+    """True when the environment names an LLM endpoint (a key or a base URL)."""
+    env = os.environ if env is None else env
+    return bool(env.get("OPENAI_API_KEY", "").strip() or env.get("OPENAI_BASE_URL", "").strip())
+
+
+def make_client(
+    settings: LLMSettings,
+    *,
+    env: Mapping[str, str] | None = None,
+    http_client: httpx.Client | None = None,
+) -> OpenAI:
+    """The SDK client for `settings`, with the key from the environment.
+
+    The SDK's own retries are off (max_retries=0): the brain retries 429 and 5xx only, with its
+    own backoff, so a timeout or a 4xx is reported at once instead of silently repeated.
+    `http_client` lets tests inject an httpx.MockTransport.
+    """
+    env = os.environ if env is None else env
+    key = env.get("OPENAI_API_KEY", "").strip()
+    if not key and settings.base_url == OPENAI_URL:
+        raise LLMError("the LLM brain needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
+    return OpenAI(
+        api_key=key or _NO_KEY,
+        base_url=settings.base_url,
+        timeout=settings.timeout_s,
+        max_retries=0,
+        http_client=http_client,
+    )

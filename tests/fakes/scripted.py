@@ -1,0 +1,265 @@
+"""A scriptable HTTP service on 127.0.0.1 in a background thread, for the Kling and PiAPI fakes.
+
+Subclasses route requests; tests inject faults per route (an HTTP status with a body, a slow
+answer, a dropped connection, a truncated body) and read back every request that arrived.
+Clips are real MP4s rendered by the animatic at the size the model would deliver, cached per
+process, so the director's QC accepts them.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+import numpy as np
+
+from director.film import GenerationRequest, ShotHints
+from director.prompts.vocabulary import MOVE_PHRASES, find_moves
+from director.tools.providers.animatic import render_animatic
+
+
+@dataclass
+class Fault:
+    """One scripted misbehaviour, used once by the next matching request."""
+
+    kind: Literal["status", "slow", "drop", "truncate"]
+    status: int = 500
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+    @classmethod
+    def http(cls, status: int, body: dict[str, Any] | None = None, **headers: str) -> Fault:
+        return cls("status", status=status, body=body, headers=headers)
+
+    @classmethod
+    def slow(cls, delay_s: float) -> Fault:
+        return cls("slow", delay_s=delay_s)
+
+    @classmethod
+    def drop(cls) -> Fault:
+        return cls("drop")
+
+    @classmethod
+    def truncate(cls) -> Fault:
+        return cls("truncate")
+
+
+@dataclass
+class Recorded:
+    """A request as the fake received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    route: str
+
+
+@dataclass
+class Reply:
+    """What a route answers."""
+
+    status: int
+    body: dict[str, Any] | bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Route = Callable[["Recorded"], Reply]
+
+
+class LoopbackService:
+    """Base of the fakes: start(), url, inject(route, *faults), requests, stop()."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.requests: list[Recorded] = []
+        self._faults: dict[str, deque[Fault]] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- to override -----------------------------------------------------------------------
+
+    def route(self, method: str, path: str) -> tuple[str, Route] | None:
+        """(route name, handler) for a request, or None for 404."""
+        raise NotImplementedError
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> LoopbackService:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> LoopbackService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- scripting -------------------------------------------------------------------------
+
+    def inject(self, route: str, *faults: Fault) -> None:
+        """Queue faults for the next requests to `route`, in order."""
+        with self.lock:
+            self._faults.setdefault(route, deque()).extend(faults)
+
+    def pending_faults(self, route: str) -> int:
+        with self.lock:
+            return len(self._faults.get(route, ()))
+
+    def calls(self, route: str) -> list[Recorded]:
+        with self.lock:
+            return [r for r in self.requests if r.route == route]
+
+    def _next_fault(self, route: str) -> Fault | None:
+        with self.lock:
+            queue = self._faults.get(route)
+            return queue.popleft() if queue else None
+
+    # --- serving ---------------------------------------------------------------------------
+
+    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(handler.headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        path = handler.path
+        found = self.route(method, path.split("?", 1)[0])
+        name = found[0] if found else "unknown"
+        record = Recorded(method, path, {k.lower(): v for k, v in handler.headers.items()},
+                          body, name)
+        with self.lock:
+            self.requests.append(record)
+        fault = self._next_fault(name)
+        if fault is not None and fault.kind == "drop":
+            handler.close_connection = True
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay_s)
+        if fault is not None and fault.kind == "status":
+            _write(handler, Reply(fault.status, fault.body or {}, fault.headers))
+            return
+        reply = found[1](record) if found else Reply(404, {"error": "no such route"})
+        if fault is not None and fault.kind == "truncate" and isinstance(reply.body, bytes):
+            _write(handler, reply, cut_at=len(reply.body) // 2)
+            return
+        _write(handler, reply)
+
+
+def _write(handler: BaseHTTPRequestHandler, reply: Reply, cut_at: int | None = None) -> None:
+    data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+    ctype = "video/mp4" if isinstance(reply.body, bytes) else "application/json"
+    handler.send_response(reply.status)
+    handler.send_header("Content-Type", reply.headers.get("Content-Type", ctype))
+    handler.send_header("Content-Length", str(len(data)))
+    for key, value in reply.headers.items():
+        if key != "Content-Type":
+            handler.send_header(key, value)
+    if cut_at is not None:
+        handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(data if cut_at is None else data[:cut_at])
+    handler.wfile.flush()
+    if cut_at is not None:
+        handler.close_connection = True
+
+
+def _handler_for(service: LoopbackService) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            service._serve(self, "GET")
+
+        def do_POST(self) -> None:
+            service._serve(self, "POST")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep test output clean
+
+    return Handler
+
+
+# --- clips ---------------------------------------------------------------------------------
+
+_CLIPS: dict[tuple[object, ...], bytes] = {}
+_CLIPS_LOCK = threading.Lock()
+
+
+def hints_from_prompt(prompt: str) -> ShotHints:
+    """What a model would take from the prompt: the named camera move and the key light side."""
+    moves = [key for key, _, _ in find_moves(prompt) if key in MOVE_PHRASES]
+    lowered = prompt.lower()
+    side = "right" if "camera-right" in lowered or "camera right" in lowered else "left"
+    return ShotHints(camera_move=moves[0] if moves else "static", light_side=side)  # type: ignore[arg-type]
+
+
+def clip_bytes(duration_s: float, width: int, height: int, prompt: str, fps: int = 24) -> bytes:
+    """A real H.264 MP4 of the given length and size performing the prompt's camera move."""
+    hints = hints_from_prompt(prompt)
+    key = (duration_s, width, height, fps, hints.camera_move, hints.light_side)
+    with _CLIPS_LOCK:
+        if key in _CLIPS:
+            return _CLIPS[key]
+        request = GenerationRequest(
+            shot_index=0, model="animatic", provider="animatic", prompt=prompt[:200],
+            duration_s=duration_s, width=width, height=height, fps=fps, hints=hints,
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = render_animatic(request, Path(folder) / "clip.mp4")
+            if hints.camera_move == "static":
+                path = _add_moving_subject(path, Path(folder) / "moving.mp4", fps)
+            _CLIPS[key] = path.read_bytes()
+        return _CLIPS[key]
+
+
+def _add_moving_subject(source: Path, dest: Path, fps: int) -> Path:
+    """A locked-off camera still sees its subject act: slide a textured block across the
+    frame, as a model animates the action, so motion QC finds movement but no camera move."""
+    with av.open(str(source)) as src, av.open(str(dest), "w", format="mp4") as out:
+        frames = [f.to_ndarray(format="rgb24") for f in src.decode(src.streams.video[0])]
+        h, w = frames[0].shape[:2]
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        bw, bh = (w // 5) & ~1, (h // 4) & ~1
+        cell = max(4, bw // 8)
+        yy, xx = np.mgrid[0:bh, 0:bw]
+        block = np.where(((yy // cell + xx // cell) % 2)[..., None] == 0, 230, 30)
+        for i, rgb in enumerate(frames):
+            x = int((w - bw) * (0.2 + 0.6 * i / max(1, len(frames) - 1)))
+            y = (h - bh) // 2
+            rgb[y : y + bh, x : x + bw] = block.astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return dest

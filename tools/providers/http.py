@@ -1,0 +1,458 @@
+"""What every HTTP adapter shares: a client factory, retries with backoff, and a safe download.
+
+- `make_client` builds an httpx.AsyncClient with explicit timeouts and no automatic redirects.
+- `LoopClient` keeps one client per event loop (a CLI may call asyncio.run once per step, and an
+  httpx client must not outlive the loop it was first used on).
+- `send` retries 429, 5xx and connection failures with exponential backoff and jitter, honouring
+  Retry-After; it returns the last response so the adapter maps the service's own error body.
+- `download_video` fetches a result over https (plain http only to loopback, for tests), follows
+  a bounded number of redirects, caps the size, streams to a temp file beside `dest`, checks the
+  file decodes as video with PyAV and only then renames it to `dest`.
+
+Nothing here logs or raises with headers or query strings: signed URLs and keys stay out of
+messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import logging
+import os
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from director.errors import ProviderError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+"""30 s to read or write, 10 s to connect: API calls answer fast; renders are polled."""
+DOWNLOAD_TIMEOUT = httpx.Timeout(120.0, connect=15.0)
+"""Per-chunk limits for result downloads (a CDN may pause between chunks)."""
+DEFAULT_MAX_BYTES = 1 << 30
+"""1 GiB: far above a 15 s 4K clip, low enough to stop a runaway response."""
+MAX_REDIRECTS = 5
+"""Redirect hops a download may follow (CDNs usually need one or two)."""
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+"""HTTP statuses worth the same request again later."""
+_CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization")
+# Failures where the request never reached the server: safe to retry even a non-idempotent POST.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures after the request may have been received: retried only for idempotent calls.
+_MAYBE_SENT = (
+    httpx.ReadError,
+    httpx.ReadTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a call is retried."""
+
+    attempts: int = 5
+    """Total tries, the first included."""
+    initial_s: float = 1.0
+    """First backoff; it doubles each retry (the services ask for 1 s or more)."""
+    max_s: float = 30.0
+    """Longest single backoff."""
+    jitter_s: float = 1.0
+    """Up to this much random extra wait, so parallel shots do not retry in lockstep."""
+    max_retry_after_s: float = 120.0
+    """Cap on a server's Retry-After; a longer ask is treated as this long."""
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def make_client(
+    *,
+    base_url: str = "",
+    headers: dict[str, str] | None = None,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """An AsyncClient with explicit timeouts that never follows redirects on its own.
+
+    Put credentials in per-request headers rather than `headers` when the same client also
+    downloads from other hosts; `download_video` drops credential headers across origins anyway.
+    `transport` is for tests (httpx.MockTransport).
+    """
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=headers,
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+
+
+class LoopClient:
+    """One lazily built client per running event loop, from `factory`.
+
+    Adapters are cached for a whole run, but the CLI may run several event loops one after
+    another; a client bound to a closed loop would fail on its next request.
+    """
+
+    def __init__(self, factory: Callable[[], httpx.AsyncClient]) -> None:
+        self._factory = factory
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        """The client for the running loop (built on first use in that loop)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            self._client, self._loop = self._factory(), loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the current client, if it belongs to the running loop."""
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.aclose()
+        self._client = self._loop = None
+
+
+def where(url: str | httpx.URL) -> str:
+    """Host and path of `url`, without query or credentials: safe to put in a message."""
+    parsed = httpx.URL(str(url))
+    return f"{parsed.host}{parsed.path}" if parsed.host else parsed.path
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """Seconds the server asked us to wait (retry-after-ms, or Retry-After as seconds or an
+    HTTP date), or None when it did not say."""
+    raw_ms = response.headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = response.headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _RetryableResponse(Exception):
+    """Carries a response that asked to be retried through tenacity."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def default_should_retry(response: httpx.Response) -> bool:
+    """Retry 408, 429 and 5xx gateway/server statuses."""
+    return response.status_code in RETRY_STATUSES
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    backoff = wait_exponential_jitter(
+        multiplier=policy.initial_s, max=policy.max_s, jitter=policy.jitter_s
+    )
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableResponse):
+            asked = retry_after_s(exc.response)
+            if asked is not None:
+                return min(asked, policy.max_retry_after_s) + random.uniform(0, policy.jitter_s)
+        return backoff(state)
+
+    return wait
+
+
+def _retryable_exception(idempotent: bool) -> Callable[[BaseException], bool]:
+    kinds = _NOT_SENT + _MAYBE_SENT if idempotent else _NOT_SENT
+
+    def check(exc: BaseException) -> bool:
+        if isinstance(exc, ProviderError):
+            return exc.retryable
+        return isinstance(exc, (_RetryableResponse, *kinds))
+
+    return check
+
+
+def _log_retry(label: str) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("%s: %s; retry %d in %.1f s", label, _describe(exc), state.attempt_number, wait)
+
+    return before_sleep
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no error"
+    if isinstance(exc, ProviderError | _RetryableResponse):
+        return str(exc)
+    return type(exc).__name__
+
+
+async def retrying(
+    call: Callable[[], Awaitable[Any]],
+    *,
+    label: str,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    idempotent: bool = True,
+    sleep: Sleep = asyncio.sleep,
+) -> Any:
+    """Run `call` under `policy`, retrying connection failures (all failures after the request
+    may have been sent only when `idempotent`) and retryable ProviderErrors."""
+    retryer = AsyncRetrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=_wait(policy),
+        retry=retry_if_exception(_retryable_exception(idempotent)),
+        before_sleep=_log_retry(label),
+        sleep=sleep,
+        reraise=True,
+    )
+    return await retryer(call)
+
+
+async def send(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    should_retry: Callable[[httpx.Response], bool] = default_should_retry,
+    idempotent: bool = True,
+    sleep: Sleep = asyncio.sleep,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send one request with retries and return the final response, whatever its status.
+
+    Responses for which `should_retry` is true (default: 408, 429, 5xx) are retried with
+    exponential backoff plus jitter, or after the server's Retry-After when it gives one; when
+    the tries run out the last such response is returned for the adapter to map. Connection
+    failures that persist raise ProviderError(retryable=True). Set `idempotent=False` for a call
+    that must not reach the server twice: then only failures before sending are retried.
+    `kwargs` go to `client.request` (json=, headers=, params=, ...).
+    """
+
+    async def attempt() -> httpx.Response:
+        response = await client.request(method, url, **kwargs)
+        if should_retry(response):
+            raise _RetryableResponse(response)
+        return response
+
+    label = f"{method} {where(client.base_url.join(url))}"
+    try:
+        return await retrying(
+            attempt, label=label, policy=policy, idempotent=idempotent, sleep=sleep
+        )
+    except _RetryableResponse as exc:
+        return exc.response
+    except httpx.TransportError as exc:
+        raise ProviderError(
+            f"{label} failed after {policy.attempts} tries: {type(exc).__name__}", retryable=True
+        ) from None
+
+
+# --- download ------------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_download_url(url: str | httpx.URL, *, allow_loopback_http: bool = False) -> httpx.URL:
+    """The parsed URL if it may be fetched: https anywhere, http only to a loopback address and
+    only when `allow_loopback_http`. Raises ProviderError(retryable=False) otherwise."""
+    parsed = httpx.URL(str(url))
+    if parsed.scheme == "https" and parsed.host:
+        return parsed
+    if parsed.scheme == "http" and allow_loopback_http and is_loopback(parsed.host):
+        return parsed
+    raise ProviderError(
+        f"refusing to download from {parsed.scheme or 'a schemeless'} URL {where(parsed)}: "
+        "results are fetched over https only"
+    )
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+def check_video(path: Path) -> None:
+    """Raise ProviderError(retryable=True) unless `path` holds a video stream whose every frame
+    decodes and whose frame count matches what its container declares (a cut-off download of a
+    faststart MP4 still opens, but ends early)."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise ProviderError("the download holds no video stream", retryable=True)
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            declared = stream.frames
+            decoded = sum(1 for _ in container.decode(stream))
+    except ProviderError:
+        raise
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ProviderError(
+            f"the download is not a readable video: {reason}", retryable=True
+        ) from None
+    if decoded == 0:
+        raise ProviderError("the download holds no decodable frames", retryable=True)
+    if declared and decoded < declared:
+        raise ProviderError(
+            f"the download is cut short: {decoded} of {declared} frames decode", retryable=True
+        )
+
+
+async def download_video(
+    client: httpx.AsyncClient | None,
+    url: str,
+    dest: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_loopback_http: bool = False,
+    max_redirects: int = MAX_REDIRECTS,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    sleep: Sleep = asyncio.sleep,
+) -> Path:
+    """Fetch the video at `url` into `dest` and return `dest`; all or nothing.
+
+    `client` may be an adapter's client (its transport and timeouts are used; credential
+    headers are sent only to the client's own origin) or None for a fresh one. Every hop must
+    pass `check_download_url`. The body streams into a temp file beside `dest`, is checked with
+    `check_video`, and is renamed onto `dest` only when whole. Transient failures (connection,
+    429/5xx, a cut-off or undecodable body) are retried under `policy`, then raise
+    ProviderError(retryable=True); a refused URL, a 4xx or a body over `max_bytes` raises
+    ProviderError(retryable=False). On any failure nothing is left at `dest` by this call.
+    """
+    dest = Path(dest)
+    check_download_url(url, allow_loopback_http=allow_loopback_http)
+    own = client is None
+    active = client or make_client(timeout=DOWNLOAD_TIMEOUT)
+    try:
+
+        async def attempt() -> Path:
+            return await _download_once(
+                active, url, dest, max_bytes, allow_loopback_http, max_redirects
+            )
+
+        return await retrying(
+            attempt, label=f"download {where(url)}", policy=policy, idempotent=True, sleep=sleep
+        )
+    except httpx.TransportError as exc:
+        raise ProviderError(
+            f"download from {where(url)} failed after {policy.attempts} tries: "
+            f"{type(exc).__name__}",
+            retryable=True,
+        ) from None
+    finally:
+        if own:
+            await active.aclose()
+
+
+async def _download_once(
+    client: httpx.AsyncClient,
+    url: str,
+    dest: Path,
+    max_bytes: int,
+    allow_loopback_http: bool,
+    max_redirects: int,
+) -> Path:
+    target = check_download_url(url, allow_loopback_http=allow_loopback_http)
+    for _hop in range(max_redirects + 1):
+        request = client.build_request("GET", target)
+        if not (client.base_url.host and _same_origin(target, client.base_url)):
+            for name in _CREDENTIAL_HEADERS:
+                request.headers.pop(name, None)
+        response = await client.send(request, stream=True)
+        try:
+            if response.is_redirect:
+                location = response.headers.get("location", "")
+                target = check_download_url(
+                    target.join(location), allow_loopback_http=allow_loopback_http
+                )
+                continue
+            _check_status(response, target)
+            await _stream_to(response, dest, max_bytes, target)
+            return dest
+        finally:
+            await response.aclose()
+    raise ProviderError(f"download from {where(url)} redirected more than {max_redirects} times")
+
+
+def _check_status(response: httpx.Response, target: httpx.URL) -> None:
+    if response.status_code == 200:
+        return
+    message = f"download from {where(target)} answered HTTP {response.status_code}"
+    raise ProviderError(message, retryable=response.status_code in RETRY_STATUSES)
+
+
+async def _stream_to(
+    response: httpx.Response, dest: Path, max_bytes: int, target: httpx.URL
+) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise ProviderError(
+            f"download from {where(target)} is {int(declared)} bytes, over the {max_bytes} cap"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".part.mp4")
+    tmp = Path(name)
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as fh:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ProviderError(
+                        f"download from {where(target)} passed the {max_bytes} byte cap"
+                    )
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if declared.isdigit() and size != int(declared):
+            raise ProviderError(
+                f"download from {where(target)} ended after {size} of {declared} bytes",
+                retryable=True,
+            )
+        await asyncio.to_thread(check_video, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,215 @@
+"""Kling's official API (providers.md §1): text2video / image2video tasks, polled by task id.
+
+- Auth: a cached HS256 JWT (kling_auth.py); a 1000-1004 answer signs a new token and tries once
+  more, then fails for good.
+- Idempotency: `external_task_id` is the take's idempotency key plus a per-project tag (Kling
+  wants it unique per account, and project names repeat). A duplicate is answered by querying
+  the existing task, and a local task log means a resumed run does not even ask twice.
+- Errors: 1302/1303/5000-5002 are retried with backoff and jitter; 1300/1301 are content-policy
+  refusals (ProviderError policy=True); everything else is final.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from director.errors import DirectorError, ProviderError
+from director.film import GenerationRequest, TaskRef, TaskStatus
+from director.tools.providers import guards
+from director.tools.providers import kling_body as kb
+from director.tools.providers.http import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT,
+    LoopClient,
+    RetryPolicy,
+    download_video,
+    is_loopback,
+    make_client,
+    send,
+)
+from director.tools.providers.kling_auth import KlingToken
+from director.tools.providers.tasklog import TaskLog
+
+DEFAULT_BASE = "https://api-singapore.klingai.com"
+"""The global host used by the official English examples."""
+DEFAULT_CONCURRENCY = 3
+"""Kling caps running tasks per account and resource pack without publishing one number; 1303
+answers mean over it. Override with KLING_CONCURRENCY to match the account's pack."""
+_STATES = {
+    "submitted": "queued", "processing": "running", "succeed": "succeeded", "failed": "failed"
+}
+
+
+class KlingProvider:
+    """The VideoProvider for api.klingai.com (and any server speaking the same protocol)."""
+
+    name = "kling"
+    poll_interval_s = 10.0
+
+    def __init__(
+        self,
+        work_dir: Path,
+        *,
+        access_key: str,
+        secret_key: str,
+        base_url: str = DEFAULT_BASE,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.work_dir = Path(work_dir)
+        self.base_url = base_url.rstrip("/")
+        self.max_concurrency = max_concurrency
+        self._token = KlingToken(access_key, secret_key)
+        self._retry = retry
+        self._log = TaskLog(self.work_dir, self.name)
+        self._clients = LoopClient(
+            lambda: make_client(base_url=self.base_url, transport=transport, timeout=timeout)
+        )
+        try:
+            base = httpx.URL(self.base_url)
+        except httpx.InvalidURL:
+            raise DirectorError(f"kling base URL {self.base_url!r} is not a URL") from None
+        if base.scheme != "https" and not (base.scheme == "http" and is_loopback(base.host)):
+            raise DirectorError(
+                f"kling base URL {self.base_url!r} must be https (plain http only on loopback)"
+            )
+        # Plain-http results only when the API itself is on this machine (loopback tests).
+        self._loopback = base.scheme == "http"
+
+    def __repr__(self) -> str:
+        return f"KlingProvider(base_url={self.base_url!r})"
+
+    # --- calls -----------------------------------------------------------------------------
+
+    async def _call(self, method: str, path: str, action: str, **kwargs: Any) -> httpx.Response:
+        """Send with retries; on an auth code sign a fresh token and try exactly once more."""
+        response = await self._send(method, path, **kwargs)
+        code, _, _ = kb.envelope(response)
+        if code in kb.AUTH_CODES:
+            self._token.invalidate()
+            response = await self._send(method, path, **kwargs)
+        return response
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": self._token.header(), "Content-Type": "application/json"}
+        return await send(
+            self._clients.get(),
+            method,
+            path,
+            policy=self._retry,
+            should_retry=kb.should_retry,
+            headers=headers,
+            **kwargs,
+        )
+
+    # --- VideoProvider ---------------------------------------------------------------------
+
+    async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
+        """Create the task (or find the one already created under this key)."""
+        spec = guards.check_request(request)
+        if request.element_images:
+            raise ProviderError(
+                f"{spec.id} cannot take element_images on Kling's API: it takes element_ids "
+                "of subjects registered with the account"
+            )
+        recorded = self._log.get(idempotency_key)
+        if recorded is not None:
+            return recorded
+        kind = kb.endpoint(request)
+        external = f"{idempotency_key}-{self._log.salt()}"
+        body = kb.build_body(request, spec, external)
+        response = await self._call("POST", f"/v1/videos/{kind}", "submit", json=body)
+        code, _, data = kb.envelope(response)
+        if not (response.status_code == 200 and code == 0 and data.get("task_id")):
+            data = await self._existing(kind, external, response)
+        ref = TaskRef(
+            provider=self.name,
+            task_id=str(data["task_id"]),
+            model=request.model,
+            submitted_at=_seconds(data.get("created_at")) or time.time(),
+            urls={"status": f"/v1/videos/{kind}/{data['task_id']}"},
+        )
+        self._log.put(idempotency_key, ref)
+        return ref
+
+    async def _existing(self, kind: str, external: str, refused: httpx.Response) -> dict:
+        """After a refused create: the task already made under `external`, if there is one
+        (a retried or resumed submit), else the refusal as a ProviderError."""
+        code, _, _ = kb.envelope(refused)
+        error = kb.error_for(refused, "submit")
+        if code is not None and code not in kb.PARAM_CODES:
+            raise error
+        response = await self._call("GET", f"/v1/videos/{kind}/{external}", "query")
+        found, _, data = kb.envelope(response)
+        if response.status_code == 200 and found == 0 and data.get("task_id"):
+            return data
+        raise error
+
+    async def poll(self, ref: TaskRef) -> TaskStatus:
+        path = ref.urls.get("status") or f"/v1/videos/text2video/{ref.task_id}"
+        response = await self._call("GET", path, "query")
+        code, _, data = kb.envelope(response)
+        if response.status_code != 200 or code != 0:
+            raise kb.error_for(response, f"query {ref.task_id}")
+        state = _STATES.get(str(data.get("task_status", "")))
+        if state is None:
+            raise ProviderError(
+                f"kling query {ref.task_id}: unknown task_status {data.get('task_status')!r}",
+                retryable=True,
+            )
+        if state == "failed":
+            reason = str(data.get("task_status_msg") or "no reason given")
+            return TaskStatus(state="failed", error=f"kling task {ref.task_id} failed: {reason}")
+        if state != "succeeded":
+            return TaskStatus(state=state)  # type: ignore[arg-type]
+        videos = (data.get("task_result") or {}).get("videos") or []
+        url = next((v.get("url") for v in videos if isinstance(v, dict) and v.get("url")), "")
+        if not url:
+            return TaskStatus(
+                state="failed",
+                error=f"kling task {ref.task_id} succeeded without a video url",
+                retryable=True,
+            )
+        return TaskStatus(state="succeeded", progress=1.0, video_url=str(url))
+
+    async def download(self, ref: TaskRef, status: TaskStatus, dest: Path) -> Path:
+        if not status.video_url:
+            raise ProviderError(f"kling task {ref.task_id} has no video url to download")
+        return await download_video(
+            None, status.video_url, Path(dest),
+            allow_loopback_http=self._loopback, policy=self._retry,
+        )
+
+
+def _seconds(value: object) -> float:
+    """Kling timestamps are milliseconds."""
+    return float(value) / 1000 if isinstance(value, int | float) and value > 0 else 0.0
+
+
+def kling_from_env(work_dir: Path) -> KlingProvider:
+    """The adapter configured from KLING_ACCESS_KEY, KLING_SECRET_KEY, KLING_API_BASE and
+    KLING_CONCURRENCY; a missing key is a one-line DirectorError naming the variables."""
+    access = os.environ.get("KLING_ACCESS_KEY", "").strip()
+    secret = os.environ.get("KLING_SECRET_KEY", "").strip()
+    if not access or not secret:
+        raise DirectorError(
+            "the kling provider needs KLING_ACCESS_KEY and KLING_SECRET_KEY set in the environment"
+        )
+    base = os.environ.get("KLING_API_BASE", "").strip() or DEFAULT_BASE
+    raw = os.environ.get("KLING_CONCURRENCY", "").strip()
+    if raw and not (raw.isdigit() and 1 <= int(raw) <= 64):
+        raise DirectorError(f"KLING_CONCURRENCY={raw!r} must be a whole number from 1 to 64")
+    return KlingProvider(
+        work_dir,
+        access_key=access,
+        secret_key=secret,
+        base_url=base,
+        max_concurrency=int(raw) if raw else DEFAULT_CONCURRENCY,
+    )

@@ -1,0 +1,158 @@
+"""The simulator's pixels: the animatic's set and camera, plus the subject's action as local
+motion, with the failure modes real video models show written into the frames.
+
+Faults are applied while rendering, frame by frame, so the inspector sees them the way it would
+see them in a real model's output:
+
+- wrong_direction: the move is performed mirrored (pan left becomes pan right, push-in becomes
+  pull-back, crane up becomes crane down).
+- no_motion: neither the camera nor the subject moves.
+- frozen: one frame is held for a stretch of the clip.
+- black: a stretch of frames is black.
+- cut: halfway through, the picture jumps to a different set, light and framing.
+- duration: the clip runs shorter or longer than asked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from director.film import CameraMove, GenerationRequest
+from director.tools.edit import H264_OPTIONS, H264_THREADS, atomic_output
+from director.tools.providers.camera import Planes, build_rig
+from director.tools.providers.caption import draw_caption
+
+MIRROR: dict[CameraMove, CameraMove] = {
+    "pan_left": "pan_right", "pan_right": "pan_left", "tilt_up": "tilt_down",
+    "tilt_down": "tilt_up", "push_in": "pull_out", "pull_out": "push_in",
+    "orbit_left": "orbit_right", "orbit_right": "orbit_left", "crane_up": "crane_down",
+    "crane_down": "crane_up",
+}
+"""The move a model performs when it gets the direction wrong."""
+ACTION_AMPLITUDE = 0.04
+"""How far the subject sways while performing its action, in frame widths."""
+ACTION_PERIOD_S = 2.0
+"""One back-and-forth of the subject's action, in seconds."""
+_SUBJECT_BOX = (0.38, 0.62, 0.25, 0.75)
+"""Where the subject stands on the storyboard (x0, x1, y0, y1 as fractions of the frame)."""
+_BLACK_Y, _GREY_UV = 16, 128  # limited-range black
+
+
+def faulted_request(request: GenerationRequest, faults: dict[str, dict]) -> GenerationRequest:
+    """The request the set and camera are drawn from: the move mirrored, or held still."""
+    move = request.hints.camera_move
+    if "no_motion" in faults:
+        move = "static"
+    elif "wrong_direction" in faults:
+        move = MIRROR.get(move, move)
+    return request.model_copy(update={"hints": request.hints.model_copy(
+        update={"camera_move": move})})
+
+
+def frame_total(request: GenerationRequest, faults: dict[str, dict]) -> int:
+    drift = faults.get("duration", {}).get("drift_s", 0.0)
+    return max(1, round((request.duration_s + drift) * request.fps))
+
+
+def _other_set(request: GenerationRequest) -> GenerationRequest:
+    """What a model cuts to: another seed, the light from the other side, another colour, a
+    different framing, and no move."""
+    hints = request.hints
+    flipped = {"left": "right", "right": "left"}.get(hints.light_side, "left")
+    kelvin = 2600 if hints.colour_temperature_k >= 4500 else 7500
+    size = "wide" if hints.size in ("close_up", "extreme_close_up", "medium") else "close_up"
+    return request.model_copy(update={
+        "seed": request.seed + 104_729,
+        "hints": hints.model_copy(update={
+            "camera_move": "static", "light_side": flipped, "colour_temperature_k": kelvin,
+            "size": size, "subject_kind": "object" if hints.subject_kind == "person" else "person",
+        }),
+    })
+
+
+def _sway(planes: Planes, t_s: float, width: int, height: int) -> None:
+    """The subject performs its action: its region of the frame sways side to side."""
+    dx = round(ACTION_AMPLITUDE * width * math.sin(2 * math.pi * t_s / ACTION_PERIOD_S))
+    dx -= dx % 2  # whole chroma samples
+    if dx == 0:
+        return
+    x0, x1, y0, y1 = (round(f * n / 2) * 2 for f, n in zip(
+        _SUBJECT_BOX, (width, width, height, height), strict=True))
+    planes.y[y0:y1, x0:x1] = np.roll(planes.y[y0:y1, x0:x1], dx, axis=1)
+    for plane in (planes.u, planes.v):
+        region = plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2]
+        region[:] = np.roll(region, dx // 2, axis=1)
+
+
+def _stall_frames(span: dict | None, fps: int, frames: int) -> tuple[int, int]:
+    """First frame of a stall and the frame it ends before ((0, 0) when there is none)."""
+    if not span:
+        return (0, 0)
+    start = max(1, round(span["start_s"] * fps))
+    return (start, min(frames - 1, max(start, round(span["end_s"] * fps))))
+
+
+def _in(span: dict | None, t_s: float) -> bool:
+    return span is not None and span["start_s"] <= t_s < span["end_s"]
+
+
+def render_sim(
+    request: GenerationRequest,
+    faults: dict[str, dict],
+    dest: Path,
+    *,
+    caption: bool = False,
+    progress: Callable[[float], None] | None = None,
+) -> Path:
+    """Render the take with its faults as H.264 at `dest` (atomically). Deterministic for a
+    request and a fault set."""
+    frames = frame_total(request, faults)
+    frozen, black = faults.get("frozen"), faults.get("black")
+    # A stall stops the clip's clock: the picture holds, then carries on from where it stopped
+    # (no jump), so the move ends short of where it should.
+    stall = _stall_frames(frozen, request.fps, frames)
+    content = frames - (stall[1] - stall[0])
+    drawn = faulted_request(request, faults)
+    rig = build_rig(drawn, content)
+    cut = faults.get("cut")
+    other = build_rig(_other_set(request), content) if cut else None
+    band = draw_caption(request) if caption else None
+    moving = bool(request.hints.action.strip()) and "no_motion" not in faults
+    planes = Planes(request.width, request.height)
+    time_base = Fraction(1, request.fps)
+    with (
+        atomic_output(Path(dest)) as tmp,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        stream = out.add_stream("libx264", rate=request.fps)
+        stream.width, stream.height, stream.pix_fmt = request.width, request.height, "yuv420p"
+        stream.codec_context.thread_count = H264_THREADS
+        stream.codec_context.thread_type = "FRAME"
+        stream.codec_context.gop_size = 2 * request.fps
+        stream.options = dict(H264_OPTIONS)
+        for i in range(frames):
+            j = i if i < stall[0] else max(stall[0] - 1, i - (stall[1] - stall[0]))
+            j = min(max(j, 0), content - 1)
+            t = j / request.fps
+            if _in(black, i / request.fps):
+                planes.y[:] = _BLACK_Y
+                planes.u[:] = planes.v[:] = _GREY_UV
+            else:
+                (other if other is not None and t >= cut["at_s"] else rig).render(j, planes)
+                if moving:
+                    _sway(planes, t, request.width, request.height)
+                if band is not None:
+                    band.apply(planes.y, planes.u, planes.v)
+            frame = av.VideoFrame.from_ndarray(planes.array, format="yuv420p")
+            frame.pts, frame.time_base = i, time_base
+            out.mux(stream.encode(frame))
+            if progress is not None and (i % request.fps == 0 or i == frames - 1):
+                progress((i + 1) / frames)
+        out.mux(stream.encode(None))
+    return Path(dest)
