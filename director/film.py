@@ -434,6 +434,8 @@ class TaskStatus(_Model):
     """The provider's failure reason, when failed."""
     retryable: bool = False
     """Whether the failure may succeed if submitted again unchanged."""
+    policy: bool = False
+    """Whether the service refused the content (a prompt change, not a resubmit, may help)."""
     video_url: str = ""
     """Where to download the result, when succeeded."""
 

@@ -175,8 +175,8 @@ def test_failed_and_policy_tasks(fal: FalFake, tmp_path: Path) -> None:
 
     crashed, refused = asyncio.run(go())
     assert crashed.state == "failed" and crashed.retryable and "GPU worker lost" in crashed.error
-    assert refused.state == "failed" and not refused.retryable
-    assert "content policy" in refused.error
+    assert refused.state == "failed" and not refused.retryable and refused.policy
+    assert "content policy" in refused.error and not crashed.policy
 
 
 def test_validation_and_auth_errors_are_final_and_keyless(fal: FalFake, tmp_path: Path) -> None:

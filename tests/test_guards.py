@@ -155,3 +155,11 @@ def test_unknown_model_is_refused_not_crashed() -> None:
 
 def test_animatic_keeps_its_own_size_rules() -> None:
     check_request(request("animatic", width=320, height=180, duration_s=2.0, fps=12))
+
+
+def test_requests_recorded_before_the_service_fields_still_load() -> None:
+    old = {"shot_index": 2, "attempt": 1, "model": "kling-v2-6-std", "provider": "kling",
+           "prompt": "p", "duration_s": 5.0, "width": 1280, "height": 720}
+    loaded = GenerationRequest.model_validate(old)
+    assert loaded.camera_control is None and loaded.multi_prompt == []
+    assert loaded.element_images == [] and loaded.element_ids == []

@@ -162,6 +162,7 @@ def test_moderation_and_failed_jobs(oai: OpenAIFake, tmp_path: Path) -> None:
 
     refused, failed = asyncio.run(go())
     assert refused.state == "failed" and refused.error.startswith("content policy:")
+    assert refused.policy and not failed.policy
     assert failed.state == "failed" and "internal_error" in failed.error
 
 
@@ -222,3 +223,8 @@ def test_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     provider = make_provider("openai", tmp_path)
     assert provider.name == "openai" and KEY not in repr(provider)
     assert KEY not in repr(vars(provider))
+
+
+def test_check_lists_models_without_rendering(oai: OpenAIFake, tmp_path: Path) -> None:
+    assert "sora-2, sora-2-pro" in asyncio.run(adapter(oai, tmp_path).check())
+    assert [r.path for r in oai.requests] == ["/v1/models"] and not oai.videos

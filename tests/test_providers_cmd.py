@@ -34,3 +34,47 @@ def test_check_without_a_key_or_for_an_unknown_backend_is_one_clear_line() -> No
     unknown = _director("providers", "check", "runway")
     assert unknown.returncode == 1 and "unknown backend 'runway'" in unknown.stderr
     assert "Traceback" not in missing.stderr + unknown.stderr
+
+
+def test_check_makes_one_authenticated_call_to_kling_and_piapi() -> None:
+    from fakes.kling_server import KlingFake
+    from fakes.piapi_server import PiAPIFake
+
+    kling, piapi = KlingFake(), PiAPIFake()
+    kling.start()
+    piapi.start()
+    try:
+        good = _director(
+            "providers",
+            "check",
+            "kling",
+            KLING_API_BASE=kling.url,
+            KLING_ACCESS_KEY=kling.access_key,
+            KLING_SECRET_KEY=kling.secret_key,
+        )
+        assert good.returncode == 0, good.stderr
+        assert "kling: ok" in good.stdout and kling.secret_key not in good.stdout
+        bad = _director(
+            "providers",
+            "check",
+            "kling",
+            KLING_API_BASE=kling.url,
+            KLING_ACCESS_KEY=kling.access_key,
+            KLING_SECRET_KEY="not-the-secret",
+        )
+        assert bad.returncode != 0 and "Traceback" not in bad.stderr
+        assert "not-the-secret" not in bad.stderr
+        ok = _director(
+            "providers", "check", "piapi", PIAPI_API_BASE=piapi.url, PIAPI_API_KEY=piapi.api_key
+        )
+        assert ok.returncode == 0 and "piapi: ok" in ok.stdout, ok.stderr
+        refused = _director(
+            "providers", "check", "piapi", PIAPI_API_BASE=piapi.url, PIAPI_API_KEY="wrong-key-999"
+        )
+        assert refused.returncode != 0 and "refused the key" in refused.stderr
+        assert "wrong-key-999" not in refused.stderr
+        # Checks render nothing: no task was created on either service.
+        assert not kling.creates() and not piapi.tasks
+    finally:
+        kling.stop()
+        piapi.stop()

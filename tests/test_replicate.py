@@ -154,6 +154,7 @@ def test_failed_and_flagged_predictions(rep: ReplicateFake, tmp_path: Path) -> N
     crashed, flagged = asyncio.run(go())
     assert crashed.state == "failed" and "CUDA out of memory" in crashed.error
     assert flagged.state == "failed" and flagged.error.startswith("content policy:")
+    assert flagged.policy and not crashed.policy
 
 
 def test_bad_token_and_validation_errors(rep: ReplicateFake, tmp_path: Path) -> None:
@@ -192,3 +193,10 @@ def test_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     provider = make_provider("replicate", tmp_path)
     assert provider.name == "replicate" and TOKEN not in repr(provider)
     assert TOKEN not in repr(vars(provider)) and "api.replicate.com" in repr(provider)
+
+
+def test_check_is_one_authenticated_call(rep: ReplicateFake, tmp_path: Path) -> None:
+    assert "fake-user" in asyncio.run(adapter(rep, tmp_path).check())
+    with pytest.raises(ProviderError, match=r"\$REPLICATE_API_TOKEN"):
+        asyncio.run(adapter(rep, tmp_path, token="r8_bad").check())
+    assert [r.path for r in rep.requests] == ["/v1/account"] * 2 and not rep.predictions

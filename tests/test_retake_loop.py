@@ -13,7 +13,7 @@ from director.config import Settings
 from director.film import Brief
 from director.ledger import Ledger
 from director.project import Project
-from director.tools.providers.sim import fault_log
+from director.tools.providers.sim import SimProvider, fault_log
 from director.ui.report import render_report
 from director.ui.runner import make_context, run_project
 
@@ -25,11 +25,15 @@ EXPECTED_CHECK = {"wrong_direction": {"camera"}, "no_motion": {"camera", "static
 NONE = "wrong_direction=0,no_motion=0,frozen=0,black=0,cut=0,duration=0"
 
 
-def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, faults: str):
+def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, faults: str, provider: str = "sim"):
+    """Run the brief on the simulator; `provider` other than "sim" routes as that service
+    (its models, prices and escalation ladder) while the simulator renders every take."""
     monkeypatch.setenv("DIRECTOR_SIM_LATENCY_SCALE", "0")
     monkeypatch.setenv("DIRECTOR_SIM_FAULTS", faults)
     project = Project(tmp_path / "p")
-    ctx = make_context(project, Settings(max_attempts=4), auto_approve=True, provider="sim")
+    ctx = make_context(project, Settings(max_attempts=4), auto_approve=True, provider=provider)
+    sim = SimProvider(project.takes_dir / ".tasks")
+    ctx.providers = lambda name: sim
     outcome = asyncio.run(run_project(project, ctx, brief=PAN))
     return project, outcome.state
 
@@ -77,13 +81,14 @@ def test_wrong_direction_is_detected_and_fixed_by_the_camera_alone(
 def test_a_freeze_that_survives_a_new_seed_escalates_the_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project, state = _run(tmp_path, monkeypatch, NONE + ",animatic:frozen=1")
+    project, state = _run(tmp_path, monkeypatch, NONE + ",kling-v2-6-std:frozen=1", "kling")
     (result,) = state.results.values()
     _detected(project, state)
     variables = [r.variable for r in result.revisions]
     assert variables[:2] == ["seed", "model"]
+    assert result.takes[0].request.model == "kling-v2-6-std"
     assert result.revisions[0].outcome == "unchanged" and result.revisions[0].qc_after == ["frozen"]
     escalated = result.takes[2].request
-    assert escalated.model != "animatic" and escalated.seed == result.takes[1].request.seed
+    assert escalated.model == "kling-v2-6-pro" and escalated.seed == result.takes[1].request.seed
     assert result.status == "accepted" and result.revisions[1].outcome == "fixed"
     assert result.revisions[1].cost_usd > 0  # the stronger model is paid for, and recorded

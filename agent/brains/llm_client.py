@@ -7,7 +7,9 @@ graph state, checkpoints, ledgers and error messages never hold it.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -35,7 +37,9 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise DirectorError(f"{name}={raw!r} is not a number") from None
+        raise DirectorError(f"{name}={raw[:20]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise DirectorError(f"{name}={raw[:20]!r} must be a finite number")
     if value < 0:
         raise DirectorError(f"{name}={value} must not be negative")
     return value
@@ -46,6 +50,21 @@ def _int(env: Mapping[str, str], name: str, default: int, high: int) -> int:
     if value != int(value) or value > high:
         raise DirectorError(f"{name}={value:g} must be a whole number from 0 to {high}")
     return int(value)
+
+
+# Bearer tokens and the usual key shapes (sk-..., sk-proj-..., or-...): an endpoint's error text
+# may echo the key it was sent, and that text reaches messages, events and logs.
+_SECRET_SHAPES = re.compile(
+    r"(?i)(bearer\s+)\S+|\b(?:sk|rk|pk|or|gsk|xai)-[A-Za-z0-9_\-*.]{8,}"
+)
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """`text` with every given secret and anything shaped like an API key replaced by `***`."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _SECRET_SHAPES.sub(lambda m: f"{m.group(1) or ''}***", text)
 
 
 def redact_url(url: str) -> str:

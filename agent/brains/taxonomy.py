@@ -42,8 +42,6 @@ from director.tools import catalog
 PRECEDENCE: tuple[Variable, ...] = tuple(v for v in get_args(Variable) if v != "model")
 ESCALATE_AFTER = HYPOTHESES
 """Revisions of one variable before it counts as failed twice and the model changes."""
-SIMULATED_BY = ("sim",)
-"""Services that stand in for every catalog model (the simulator)."""
 
 
 def propose_revision(
@@ -131,15 +129,9 @@ def _next_seed(request: GenerationRequest, history: list[Revision]) -> int:
         n += 1
 
 
-def serves(provider: str, model: catalog.ModelSpec) -> bool:
-    """Whether `provider` can render `model` (the simulator renders every real model)."""
-    if provider in SIMULATED_BY:
-        return model.family != "animatic"
-    return provider in model.providers
-
-
-def escalate(request: GenerationRequest) -> str | None:
-    """The cheapest stronger model on the same service that renders this request unchanged."""
+def ladder(request: GenerationRequest) -> list[catalog.ModelSpec]:
+    """Stronger models on the same service that render this request unchanged, cheapest
+    first (image-to-video ones only when the request carries a first frame)."""
     current = catalog.get(request.model)
     conditioned = bool(request.first_frame)
     candidates = [
@@ -148,17 +140,18 @@ def escalate(request: GenerationRequest) -> str | None:
         if m.id != current.id
         and m.verified
         and m.quality > current.quality
-        and serves(request.provider, m)
+        and request.provider in m.providers
         and request.aspect_ratio in m.aspect_ratios
         and m.accepts(request.duration_s)
         and (m.text_to_video or conditioned)
         and (m.first_frame or not conditioned)
         and (m.audio or not request.audio)
     ]
-    if not candidates:
-        return None
+    return sorted(candidates, key=lambda m: (
+        catalog.price(m, request.duration_s, request.audio), -m.quality))
 
-    def cost(m: catalog.ModelSpec) -> tuple[float, int]:
-        return (catalog.price(m, request.duration_s, request.audio), -m.quality)
 
-    return min(candidates, key=cost).id
+def escalate(request: GenerationRequest) -> str | None:
+    """The cheapest stronger model on the same service that renders this request unchanged."""
+    steps = ladder(request)
+    return steps[0].id if steps else None

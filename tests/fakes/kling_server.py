@@ -96,6 +96,8 @@ class KlingFake(LoopbackService):
             return None
         if len(parts) == 3 and method == "POST":
             return "create", self._authed(self._create)
+        if len(parts) == 3 and method == "GET":
+            return "list", self._authed(self._list)
         if len(parts) == 4 and method == "GET":
             return "query", self._authed(self._query)
         return None
@@ -137,6 +139,11 @@ class KlingFake(LoopbackService):
                 self.expire_tokens -= 1
                 return 1004, "Authorization is expired"
         return None
+
+    def _list(self, req: Recorded) -> Reply:
+        with self.lock:
+            tasks = list(self.tasks.values())
+        return Reply(200, _ok([{"task_id": t.task_id} for t in tasks[-1:]]))
 
     # --- create ----------------------------------------------------------------------------
 

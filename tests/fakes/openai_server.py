@@ -82,6 +82,10 @@ class OpenAIFake(LoopbackService):
             return self._create(request)
         if request.route == "image":
             return self._image(request)
+        if request.path == "/v1/models":
+            return Reply.json(200, {"object": "list", "data": [
+                {"id": m, "object": "model", "created": 1, "owned_by": "system"}
+                for m in ("gpt-image-1", "sora-2", "sora-2-pro")]})
         parts = request.path.strip("/").split("/")
         video = self.videos.get(parts[2]) if len(parts) >= 3 else None
         if video is None:

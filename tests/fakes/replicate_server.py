@@ -101,6 +101,8 @@ class ReplicateFake(LoopbackService):
             return _problem(401, "Unauthenticated", "You did not pass a valid authentication token")
         if request.route == "create":
             return self._create(request)
+        if request.path == "/v1/account":
+            return Reply.json(200, {"type": "user", "username": "fake-user", "name": "Fake"})
         parts = request.path.strip("/").split("/")
         prediction = self.predictions.get(parts[2]) if len(parts) >= 3 else None
         if prediction is None:

@@ -316,8 +316,9 @@ class FalProvider:
                 return TaskStatus(state="failed", error="fal finished without a video URL")
             return TaskStatus(state="succeeded", progress=1.0, video_url=url)
         if state == "failed":
-            return TaskStatus(state="failed", error=error, retryable=retryable)
-        return TaskStatus(state=state, progress=0.5 if state == "running" else 0.0)  # type: ignore[arg-type]
+            return TaskStatus(state="failed", error=error, retryable=retryable,
+                              policy=is_policy(error))
+        return TaskStatus(state=state)  # type: ignore[arg-type]  # fal reports no progress
 
     async def download(self, ref: TaskRef, status: TaskStatus, dest: Path) -> Path:
         url = status.video_url or (await self.poll(ref)).video_url

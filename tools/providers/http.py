@@ -4,7 +4,8 @@
 - `LoopClient` keeps one client per event loop (a CLI may call asyncio.run once per step, and an
   httpx client must not outlive the loop it was first used on).
 - `send` retries 429, 5xx and connection failures with exponential backoff and jitter, honouring
-  Retry-After; it returns the last response so the adapter maps the service's own error body.
+  Retry-After; it returns the last response so the adapter maps the service's own error body
+  (it lives in retry.py and is re-exported here with the rest of the retry vocabulary).
 - `download_video` fetches a result over https (plain http only to loopback, for tests), follows
   a bounded number of redirects, caps the size, streams to a temp file beside `dest`, checks the
   file decodes as video with PyAV and only then renames it to `dest`.
@@ -16,31 +17,49 @@ messages.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ipaddress
-import logging
 import os
-import random
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import av
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from director.errors import ProviderError
+from director.tools.providers.retry import (
+    DEFAULT_RETRY,
+    RETRY_STATUSES,
+    RetryPolicy,
+    Sleep,
+    default_should_retry,
+    retry_after_s,
+    retrying,
+    send,
+    where,
+)
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "DOWNLOAD_TIMEOUT",
+    "MAX_REDIRECTS",
+    "RETRY_STATUSES",
+    "LoopClient",
+    "RetryPolicy",
+    "Sleep",
+    "check_download_url",
+    "check_video",
+    "default_should_retry",
+    "download_video",
+    "is_loopback",
+    "make_client",
+    "retry_after_s",
+    "retrying",
+    "send",
+    "where",
+]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """30 s to read or write, 10 s to connect: API calls answer fast; renders are polled."""
@@ -50,40 +69,7 @@ DEFAULT_MAX_BYTES = 1 << 30
 """1 GiB: far above a 15 s 4K clip, low enough to stop a runaway response."""
 MAX_REDIRECTS = 5
 """Redirect hops a download may follow (CDNs usually need one or two)."""
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-"""HTTP statuses worth the same request again later."""
 _CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization")
-# Failures where the request never reached the server: safe to retry even a non-idempotent POST.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# Failures after the request may have been received: retried only for idempotent calls.
-_MAYBE_SENT = (
-    httpx.ReadError,
-    httpx.ReadTimeout,
-    httpx.WriteError,
-    httpx.WriteTimeout,
-    httpx.RemoteProtocolError,
-)
-
-Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a call is retried."""
-
-    attempts: int = 5
-    """Total tries, the first included."""
-    initial_s: float = 1.0
-    """First backoff; it doubles each retry (the services ask for 1 s or more)."""
-    max_s: float = 30.0
-    """Longest single backoff."""
-    jitter_s: float = 1.0
-    """Up to this much random extra wait, so parallel shots do not retry in lockstep."""
-    max_retry_after_s: float = 120.0
-    """Cap on a server's Retry-After; a longer ask is treated as this long."""
-
-
-DEFAULT_RETRY = RetryPolicy()
 
 
 def make_client(
@@ -133,153 +119,6 @@ class LoopClient:
         if self._client is not None and self._loop is asyncio.get_running_loop():
             await self._client.aclose()
         self._client = self._loop = None
-
-
-def where(url: str | httpx.URL) -> str:
-    """Host and path of `url`, without query or credentials: safe to put in a message."""
-    parsed = httpx.URL(str(url))
-    return f"{parsed.host}{parsed.path}" if parsed.host else parsed.path
-
-
-def retry_after_s(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait (retry-after-ms, or Retry-After as seconds or an
-    HTTP date), or None when it did not say."""
-    raw_ms = response.headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000)
-        except ValueError:
-            pass
-    raw = response.headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-class _RetryableResponse(Exception):
-    """Carries a response that asked to be retried through tenacity."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-
-
-def default_should_retry(response: httpx.Response) -> bool:
-    """Retry 408, 429 and 5xx gateway/server statuses."""
-    return response.status_code in RETRY_STATUSES
-
-
-def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(
-        multiplier=policy.initial_s, max=policy.max_s, jitter=policy.jitter_s
-    )
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableResponse):
-            asked = retry_after_s(exc.response)
-            if asked is not None:
-                return min(asked, policy.max_retry_after_s) + random.uniform(0, policy.jitter_s)
-        return backoff(state)
-
-    return wait
-
-
-def _retryable_exception(idempotent: bool) -> Callable[[BaseException], bool]:
-    kinds = _NOT_SENT + _MAYBE_SENT if idempotent else _NOT_SENT
-
-    def check(exc: BaseException) -> bool:
-        if isinstance(exc, ProviderError):
-            return exc.retryable
-        return isinstance(exc, (_RetryableResponse, *kinds))
-
-    return check
-
-
-def _log_retry(label: str) -> Callable[[RetryCallState], None]:
-    def before_sleep(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        log.info("%s: %s; retry %d in %.1f s", label, _describe(exc), state.attempt_number, wait)
-
-    return before_sleep
-
-
-def _describe(exc: BaseException | None) -> str:
-    if exc is None:
-        return "no error"
-    if isinstance(exc, ProviderError | _RetryableResponse):
-        return str(exc)
-    return type(exc).__name__
-
-
-async def retrying(
-    call: Callable[[], Awaitable[Any]],
-    *,
-    label: str,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    idempotent: bool = True,
-    sleep: Sleep = asyncio.sleep,
-) -> Any:
-    """Run `call` under `policy`, retrying connection failures (all failures after the request
-    may have been sent only when `idempotent`) and retryable ProviderErrors."""
-    retryer = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=_wait(policy),
-        retry=retry_if_exception(_retryable_exception(idempotent)),
-        before_sleep=_log_retry(label),
-        sleep=sleep,
-        reraise=True,
-    )
-    return await retryer(call)
-
-
-async def send(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    should_retry: Callable[[httpx.Response], bool] = default_should_retry,
-    idempotent: bool = True,
-    sleep: Sleep = asyncio.sleep,
-    **kwargs: Any,
-) -> httpx.Response:
-    """Send one request with retries and return the final response, whatever its status.
-
-    Responses for which `should_retry` is true (default: 408, 429, 5xx) are retried with
-    exponential backoff plus jitter, or after the server's Retry-After when it gives one; when
-    the tries run out the last such response is returned for the adapter to map. Connection
-    failures that persist raise ProviderError(retryable=True). Set `idempotent=False` for a call
-    that must not reach the server twice: then only failures before sending are retried.
-    `kwargs` go to `client.request` (json=, headers=, params=, ...).
-    """
-
-    async def attempt() -> httpx.Response:
-        response = await client.request(method, url, **kwargs)
-        if should_retry(response):
-            raise _RetryableResponse(response)
-        return response
-
-    label = f"{method} {where(client.base_url.join(url))}"
-    try:
-        return await retrying(
-            attempt, label=label, policy=policy, idempotent=idempotent, sleep=sleep
-        )
-    except _RetryableResponse as exc:
-        return exc.response
-    except httpx.TransportError as exc:
-        raise ProviderError(
-            f"{label} failed after {policy.attempts} tries: {type(exc).__name__}", retryable=True
-        ) from None
 
 
 # --- download ------------------------------------------------------------------------------

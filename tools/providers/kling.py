@@ -31,6 +31,7 @@ from director.tools.providers.http import (
     is_loopback,
     make_client,
     send,
+    where,
 )
 from director.tools.providers.kling_auth import KlingToken
 from director.tools.providers.tasklog import TaskLog
@@ -108,6 +109,16 @@ class KlingProvider:
             headers=headers,
             **kwargs,
         )
+
+    async def check(self) -> str:
+        """One cheap authenticated call (list the newest task; nothing is rendered or billed)."""
+        response = await self._call(
+            "GET", "/v1/videos/text2video", "list", params={"pageNum": 1, "pageSize": 1}
+        )
+        code, _, _ = kb.envelope(response)
+        if response.status_code != 200 or code != 0:
+            raise kb.error_for(response, "list tasks")
+        return f"key accepted by {where(self.base_url)}"
 
     # --- VideoProvider ---------------------------------------------------------------------
 

@@ -176,6 +176,14 @@ class OpenAIVideoProvider:
         return await self._start("remix", ref.model, idempotency_key,
                                  lambda c: c.videos.remix(ref.task_id, prompt=prompt))
 
+    async def check(self) -> str:
+        """One cheap authenticated call (`GET /models`); nothing is rendered or billed."""
+        page = await self._call("models.list", lambda c: c.models.list(),
+                                policy=self.poll_policy)
+        ids = {m.id for m in page.data}
+        sora = sorted(i for i in ids if i.startswith("sora"))
+        return f"key accepted; Sora models listed: {', '.join(sora) or 'none'}"
+
     async def poll(self, ref: TaskRef) -> TaskStatus:
         video = await self._call("retrieve", lambda c: c.videos.retrieve(ref.task_id),
                                  policy=self.poll_policy)
@@ -184,7 +192,8 @@ class OpenAIVideoProvider:
             raise ProviderError(f"openai answered an unknown status {video.status!r}",
                                 retryable=True)
         if state == "failed":
-            return TaskStatus(state="failed", error=failure_text(video))
+            error = failure_text(video)
+            return TaskStatus(state="failed", error=error, policy=is_policy(error))
         progress = float(getattr(video, "progress", 0) or 0) / 100
         return TaskStatus(state=state, progress=1.0 if state == "succeeded" else progress)  # type: ignore[arg-type]
 

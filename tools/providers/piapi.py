@@ -34,6 +34,7 @@ from director.tools.providers.http import (
     is_loopback,
     make_client,
     send,
+    where,
 )
 from director.tools.providers.tasklog import TaskLog
 
@@ -152,6 +153,18 @@ class PiAPIProvider:
             self._clients.get(), method, path, policy=self._retry, idempotent=idempotent,
             headers={"X-API-Key": self._key, "Content-Type": "application/json"}, **kwargs,
         )
+
+    async def check(self) -> str:
+        """One cheap authenticated call: ask for a task id that cannot exist. PiAPI answers
+        401/403 for a bad key and "not found" for a good one; nothing is created or billed."""
+        response = await self._send("GET", "/api/v1/task/director-key-check", idempotent=True)
+        if response.status_code in (401, 403):
+            raise ProviderError(
+                f"piapi refused the key (HTTP {response.status_code})", retryable=False
+            )
+        if response.status_code >= 500:
+            raise _error(response, "check key")
+        return f"key accepted by {where(self.base_url)}"
 
     async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
         spec = guards.check_request(request)

@@ -273,13 +273,14 @@ class ReplicateProvider:
             raise ProviderError(f"replicate answered an unknown status "
                                 f"{prediction.get('status')!r}", retryable=True)
         if state == "failed":
-            return TaskStatus(state="failed", error=failure_text(prediction))
+            error = failure_text(prediction)
+            return TaskStatus(state="failed", error=error, policy=is_policy(error))
         if state == "succeeded":
             uri = output_uri(prediction.get("output"))
             if not uri:
                 return TaskStatus(state="failed", error="replicate finished without an output URI")
             return TaskStatus(state="succeeded", progress=1.0, video_url=uri)
-        return TaskStatus(state=state, progress=0.5 if state == "running" else 0.0)  # type: ignore[arg-type]
+        return TaskStatus(state=state)  # type: ignore[arg-type]  # no progress reported
 
     async def download(self, ref: TaskRef, status: TaskStatus, dest: Path) -> Path:
         url = status.video_url or (await self.poll(ref)).video_url
@@ -289,6 +290,15 @@ class ReplicateProvider:
                                     max_bytes=self.max_bytes,
                                     allow_loopback_http=is_loopback_url(self.base),
                                     policy=self.policy)
+
+    async def check(self) -> str:
+        """One cheap authenticated call (`GET /v1/account`); nothing is rendered or billed."""
+        predictions = self.predictions
+        response = await send(self.clients.get(), "GET", f"{self.base}/v1/account",
+                              headers=predictions._auth(), policy=predictions.poll_policy)
+        if response.status_code != 200:
+            raise error_from(response, "account check", predictions.token)
+        return f"token accepted for account {_json(response).get('username', '?')!r}"
 
     async def cancel(self, ref: TaskRef) -> bool:
         """Cancel the prediction; False when it had already ended."""

@@ -76,8 +76,15 @@ def find_defects(
     black = black_frames(clip)
     found = _runs(black, clip, "black")
     found += frozen(clip, black)
-    found += flicker(clip)
-    found += cuts(clip, black)
+    flashes = flicker(clip)
+    found += flashes
+    # Every flash is a big frame change; inside a flicker those are not cuts.
+    frame = 1 / clip.fps if clip.fps else 0.0
+    found += [
+        c
+        for c in cuts(clip, black)
+        if not any(f.start_s - frame <= c.start_s <= f.end_s + frame for f in flashes)
+    ]
     found += letterbox(clip)
     if expect_motion:
         if camera is None:
@@ -130,7 +137,9 @@ def frozen(clip: Clip, black: np.ndarray | None = None) -> list[Defect]:
     edge_s = max(FROZEN_EDGE_S, FROZEN_EDGE_SHARE * clip.duration_s)
     found = []
     for run in _runs(same, clip, "frozen"):
-        at_edge = run.start_s <= clip.time(1) + 1e-3 or run.end_s >= clip.duration_s - 1e-3
+        a, b = round(run.start_s * clip.fps), round(run.end_s * clip.fps)
+        # A stall against the clip's ends, or against black frames (which end or start it).
+        at_edge = a <= 1 or b >= clip.frames or black[a - 2] or black[min(b, clip.frames - 1)]
         if run.end_s - run.start_s >= (edge_s if at_edge else min_s):
             found.append(run)
     return found
