@@ -36,6 +36,15 @@ def _env_float(name: str, default: float | None) -> float | None:
     return value
 
 
+def _env_bool(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise DirectorError(f"{name}={raw!r} must be 1 or 0")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Run-wide defaults; every field has an env var and a CLI flag may override it."""
@@ -54,6 +63,10 @@ class Settings:
     """Spend cap when the brief gives none."""
     poll_interval_s: float | None = field(default=None, metadata={"env": "DIRECTOR_POLL_S"})
     """Override of each provider's poll interval (tests and demos)."""
+    image_provider: str = field(default="card", metadata={"env": "DIRECTOR_IMAGE_PROVIDER"})
+    """Text-to-image service for reference stills: card (local, free), openai, fal, replicate."""
+    keyframes: bool = field(default=False, metadata={"env": "DIRECTOR_KEYFRAMES"})
+    """Make a keyframe per shot with the image service and use it as the clip's first frame."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,4 +81,6 @@ class Settings:
             concurrency=_env_int("DIRECTOR_CONCURRENCY", 2, 1, 32),
             budget_usd=_env_float("DIRECTOR_BUDGET_USD", None),
             poll_interval_s=_env_float("DIRECTOR_POLL_S", None),
+            image_provider=os.environ.get("DIRECTOR_IMAGE_PROVIDER", "").strip() or "card",
+            keyframes=_env_bool("DIRECTOR_KEYFRAMES"),
         )

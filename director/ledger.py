@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from director.film import Revision
 
-EntryKind = Literal["submit", "take", "revision", "failed", "cut", "llm"]
+EntryKind = Literal["submit", "take", "revision", "failed", "cut", "llm", "still", "keyframe"]
+PAID_KINDS = ("submit", "still", "keyframe")
+"""Entries whose cost counts against the run's cap: clips, reference stills and keyframes."""
 
 
 class LedgerEntry(BaseModel):
@@ -26,7 +28,8 @@ class LedgerEntry(BaseModel):
 
     kind: EntryKind
     """submit (a paid task started), take (a clip inspected), revision, failed, cut, llm (one
-    LLM brain call: tokens and cost in data; `attempt` numbers the calls)."""
+    LLM brain call: tokens and cost in data; `attempt` numbers the calls), still (a character's
+    reference still; `shot` numbers the characters), keyframe (a shot's first-frame image)."""
     shot: int = -1
     """Shot index, or -1 for project-level entries."""
     attempt: int = 0
@@ -73,7 +76,7 @@ class Ledger:
         return list(latest.values())
 
     def spent_usd(self) -> float:
-        return round(sum(e.cost_usd for e in self.entries() if e.kind == "submit"), 4)
+        return round(sum(e.cost_usd for e in self.entries() if e.kind in PAID_KINDS), 4)
 
     def find(self, kind: EntryKind, shot: int, attempt: int) -> LedgerEntry | None:
         """The latest entry for this key, e.g. the paid submission of a take."""

@@ -55,6 +55,9 @@ class PlannedShot(BaseModel):
     chain_from: int | None = None
     """The shot whose accepted clip's last frame becomes this clip's first frame (continuous
     shots on a model that takes a first frame); None for an independent clip."""
+    keyframe: str = ""
+    """A text-to-image keyframe of this shot (relative to the project), used as the first frame
+    of an image-to-video clip; empty when none was made."""
     lint: list[str] = Field(default_factory=list)
     """Craft-rule findings left after auto-fix (empty when the prompt is clean)."""
     shot: Shot
@@ -82,6 +85,10 @@ class Plan(BaseModel):
     """Shots in cut order."""
     estimate_usd: float = 0.0
     """Cost of one take of every shot."""
+    references: dict[str, str] = Field(default_factory=dict)
+    """Character name -> reference still (relative to the project), shown at approval."""
+    stills_usd: float = 0.0
+    """What the reference stills and keyframes cost (already spent when the gate asks)."""
     storyboard: str = ""
     """Contact sheet of every shot's first storyboard frame, relative to the project."""
 

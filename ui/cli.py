@@ -103,6 +103,12 @@ def _print_plan_question(question: dict[str, Any]) -> None:
     for s in question.get("shots", []):
         table.add_row(str(s["index"] + 1), f"{s['duration_s']:g}", s["model"], s["prompt"])
     out.print(table)
+    references = question.get("references") or {}
+    if references:
+        spent = question.get("stills_usd", 0.0)
+        out.print(f"Reference stills (${spent:.2f}, already made):", highlight=False)
+        for name, path in references.items():
+            out.print(f"  {name}: {path}", highlight=False)
     if question.get("clarify"):
         out.print(f"[bold]Question from the director:[/] {question['clarify']}", highlight=False)
 

@@ -22,6 +22,8 @@ def gate(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
             "title": state.plan.title,
             "estimate_usd": state.plan.estimate_usd,
             "storyboard": state.plan.storyboard,
+            "references": state.plan.references,
+            "stills_usd": state.plan.stills_usd,
             # The brain's one clarifying question, if the brief left something open.
             "clarify": state.shotlist.question if state.shotlist else "",
             "shots": [

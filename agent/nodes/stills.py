@@ -1,4 +1,5 @@
-"""stills: a free storyboard of every shot (first and last frame) for the approval gate.
+"""stills: a free storyboard of every shot (first and last frame) for the approval gate, and
+the reference stills: one per character (and a keyframe per shot when asked).
 
 People asked for stills before money is spent on clips; the animatic's frames show framing,
 where the move starts and ends, and the light, at no cost.
@@ -12,6 +13,7 @@ from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
 from director.agent.nodes.common import emit, save_plan
+from director.agent.references import make_references
 from director.agent.requests import first_request
 from director.agent.state import DirectorState
 from director.film import GenerationRequest
@@ -51,6 +53,7 @@ async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     plan = plan.model_copy(
         update={"shots": shots, "storyboard": str(sheet.relative_to(project.root))}
     )
+    plan = await make_references(plan, project, ctx.settings, ctx.ledger)
     save_plan(ctx, plan)
     emit(runtime, {"event": "storyboard", "path": str(sheet)})
     return {"plan": plan}

@@ -30,7 +30,7 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
         aspect_ratio=state.aspect_ratio,
         resolution=state.resolution,
         audio=state.audio,
-        first_frame=await _chain_frame(ctx, state),
+        first_frame=await _first_frame(ctx, state),
     )
     shot, attempt = request.shot_index, request.attempt
     try:
@@ -98,10 +98,12 @@ async def _submit_once(
     return {"request": request, "task": ref}
 
 
-async def _chain_frame(ctx: RunContext, state: ShotState) -> str:
-    """The previous clip's last frame, for a continuous shot whose predecessor was accepted."""
+async def _first_frame(ctx: RunContext, state: ShotState) -> str:
+    """The first frame of an image-to-video clip: the previous clip's last frame for a
+    continuous shot whose predecessor was accepted, else the shot's keyframe, if any."""
     if not state.chain_video:
-        return ""
+        keyframe = state.planned.keyframe
+        return str((ctx.project.root / keyframe).resolve()) if keyframe else ""
     dest = ctx.project.stills_dir / f"chain{state.planned.index:02d}_first.png"
     if not dest.exists():
         await asyncio.to_thread(edit.last_frame, ctx.project.root / state.chain_video, dest)
