@@ -38,7 +38,7 @@ BACKENDS: dict[str, Backend] = {
     "kling": Backend(
         ("KLING_ACCESS_KEY", "KLING_SECRET_KEY"), "KLING_API_BASE", "Kling official API"
     ),
-    "fal": Backend(("FAL_KEY",), "FAL_QUEUE_BASE", "fal.ai queue (Kling, Sora 2)"),
+    "fal": Backend(("FAL_KEY",), "FAL_QUEUE_BASE", "fal.ai queue (Kling)"),
     "replicate": Backend(("REPLICATE_API_TOKEN",), "REPLICATE_API_BASE", "Replicate (Kling)"),
     "piapi": Backend(("PIAPI_API_KEY",), "PIAPI_API_BASE", "PiAPI Kling task API"),
     "openai": Backend(
@@ -92,7 +92,13 @@ def check_backend(name: str, out: Console) -> None:
         provider = make_provider(name, Path(tmp))
         check = getattr(provider, "check", None)
         if check is None:
-            out.print(f"{name}: nothing to check (no account needed)")
+            if backend.keys:
+                out.print(
+                    f"{name}: key is set; the service documents no call that checks a key "
+                    "without rendering, so the first render verifies it"
+                )
+            else:
+                out.print(f"{name}: nothing to check (no account needed)")
             return
         message = asyncio.run(check())
     out.print(f"[green]{name}: ok[/] {message}")
