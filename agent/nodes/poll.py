@@ -26,11 +26,12 @@ async def poll(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     assert request is not None and ref is not None
     key = request.idempotency_key(ctx.project.id)
     # A resumed run arrives here without passing submit: count its task as running.
-    await ctx.inflight.hold(ref.provider, key)
+    # Slots are counted under the routed provider name, as submit took them.
+    await ctx.inflight.hold(request.provider, key)
     try:
         return await _wait(state, runtime)
     finally:
-        await ctx.inflight.release(ref.provider, key)
+        await ctx.inflight.release(request.provider, key)
 
 
 async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
