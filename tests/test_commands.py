@@ -23,6 +23,7 @@ from director.commands import (
 )
 from director.errors import DirectorError
 from director.ui.commands import HELP, USAGE, CommandError, is_command, parse, usage
+from director.ui.session import describe
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,11 @@ from director.ui.commands import HELP, USAGE, CommandError, is_command, parse, u
         ("/takes 2", Takes(shot=2)),
         ("/pick 2 take 3", Pick(shot=2, take=3)),
         ("/help render", Help(topic="render")),
+        ('/edit shot 1 action she says "go"', EditShot(
+            shot=1, field="action", value='she says "go"')),
+        ('/revise 1 subject "a fisherman"', Revise(shot=1, variable="subject",
+                                                   value="a fisherman")),
+        ("/edit\x00 shot 1 kelvin\u200b 3200", EditShot(shot=1, field="kelvin", value="3200")),
         ("/", Help()),
     ],
 )
@@ -69,6 +75,10 @@ def test_parse_builds_typed_commands(text: str, expected: object) -> None:
         ("/approve now", "takes no arguments"),
         ('/render "unclosed', "usage: /render"),
         ("/new", "the brief is empty"),
+        ("/edit shot 1 action \x00\x1b", "no value for action"),
+        ("/render 99999", "shots.0: Input should be less than or equal to 500"),
+        ("/takes 9999999", "N must be a whole number"),
+        ("/budget 1e9", "not an amount"),
     ],
 )
 def test_bad_input_gets_a_usage_line(text: str, words: str) -> None:
@@ -82,7 +92,8 @@ def test_bad_input_gets_a_usage_line(text: str, words: str) -> None:
 def test_fuzzed_text_never_raises_anything_but_command_error() -> None:
     rng = random.Random(7)
     alphabet = string.printable + "é漢\u200b\x00"
-    words = [*USAGE, "shot", "--tier", "--model", "all", "take", "#", ",", "$", "-1", "1e9"]
+    words = [*USAGE, "shot", "--tier", "--model", "all", "take", "#", ",", "$", "-1", "1e9",
+             '"', "'", "kelvin", "seed", "lighting"]
     for _ in range(3000):
         if rng.random() < 0.5:
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
@@ -95,8 +106,10 @@ def test_fuzzed_text_never_raises_anything_but_command_error() -> None:
             cmd = parse(text)
         except CommandError:
             continue
-        # Whatever parsed is a valid command that survives a JSON round trip.
+        # Whatever parsed is a valid command that survives a JSON round trip, and the line a
+        # confirmation shows (and a Slack button sends back) parses to the same command.
         assert COMMAND_ADAPTER.validate_json(COMMAND_ADAPTER.dump_json(cmd)) == cmd
+        assert parse(describe(cmd)) == cmd
 
 
 def test_usage_and_help() -> None:

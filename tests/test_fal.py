@@ -262,3 +262,23 @@ def test_client_is_rebuilt_per_event_loop(fal: FalFake, tmp_path: Path) -> None:
     # A second event loop (the CLI runs one per step) must not reuse the first loop's client.
     assert asyncio.run(provider.poll(ref)).state == "queued"
     assert asyncio.run(provider.poll(ref)).state == "running"
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_submit_answered_by_a_server_error_is_not_sent_again(fal: FalFake, tmp_path: Path,
+                                                             status: int) -> None:
+    fal.page("submit", status, times=4)
+    with pytest.raises(ProviderError, match="may have started") as caught:
+        asyncio.run(adapter(fal, tmp_path).submit(request(), "k"))
+    assert not caught.value.retryable and "<" not in str(caught.value)
+    assert len(fal.routed("submit")) == 1  # it may have been queued: never pay twice
+
+
+def test_a_proxy_page_on_status_is_polled_again(fal: FalFake, tmp_path: Path) -> None:
+    provider = adapter(fal, tmp_path)
+    ref = asyncio.run(provider.submit(request(), "k"))
+    fal.page("status", 502, times=FAST.attempts)
+    with pytest.raises(ProviderError) as caught:
+        asyncio.run(provider.poll(ref))
+    assert caught.value.retryable and "502" in str(caught.value) and "<" not in str(caught.value)
+    assert asyncio.run(provider.poll(ref)).state == "queued"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,9 +17,11 @@ from director.tools.providers.http import (
     RetryPolicy,
     check_download_url,
     download_video,
+    fetch_bytes,
     make_client,
     retry_after_s,
     send,
+    unsure_create,
 )
 
 T = TypeVar("T")
@@ -263,3 +266,106 @@ def test_credentials_stay_with_their_origin(tmp_path: Path, files: Files) -> Non
     run(download_video(client, "https://api.test/content", tmp_path / "c.mp4", policy=FAST))
     assert seen[0].headers.get("authorization") == "Bearer s3"
     assert "authorization" not in seen[1].headers
+
+
+# --- creates, decoding, and what a download refuses -------------------------------------------
+
+
+def test_a_create_is_resent_only_after_answers_that_say_nothing_ran() -> None:
+    for status in (500, 502, 504):
+        client, seen = mock([httpx.Response(status), httpx.Response(200)])
+        response = run(send(client, "POST", "/x", policy=FAST, idempotent=False, sleep=Sleeps()))
+        assert response.status_code == status and len(seen) == 1, status
+        error = unsure_create(ProviderError("create: HTTP 502", retryable=True), status)
+        assert not error.retryable and "may have started" in str(error)
+    for status in (408, 429, 503):
+        client, seen = mock([httpx.Response(status), httpx.Response(200)])
+        response = run(send(client, "POST", "/x", policy=FAST, idempotent=False, sleep=Sleeps()))
+        assert response.status_code == 200 and len(seen) == 2, status
+    assert unsure_create(ProviderError("x", retryable=True), 429).retryable
+
+
+def test_a_body_that_fails_to_decode_is_a_provider_error() -> None:
+    client, _ = mock([httpx.Response(200, headers={"Content-Encoding": "gzip"},
+                                     stream=httpx.ByteStream(b"not gzip")) for _ in range(4)])
+    with pytest.raises(ProviderError) as caught:
+        run(send(client, "GET", "/x", policy=FAST, sleep=Sleeps()))
+    assert caught.value.retryable and "DecodingError" in str(caught.value)
+
+
+def endless(chunks: list[int], size: int = 64 * 1024) -> httpx.AsyncByteStream:
+    """A body with no Content-Length that never ends; `chunks` counts what was pulled."""
+
+    class Stream(httpx.AsyncByteStream):
+        async def __aiter__(self):  # type: ignore[override]
+            while True:
+                chunks.append(1)
+                yield b"\0" * size
+
+    return Stream()
+
+
+def test_size_cap_stops_an_endless_body_while_streaming(tmp_path: Path) -> None:
+    pulled: list[int] = []
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, stream=endless(pulled)))
+    client = make_client(transport=transport)
+    dest = tmp_path / "sub" / "take.mp4"
+    with pytest.raises(ProviderError, match="cap") as caught:
+        run(download_video(client, "https://cdn.test/c.mp4", dest, max_bytes=256 * 1024,
+                           policy=FAST))
+    assert not caught.value.retryable and len(pulled) <= 5 and nothing_left(dest)
+    pulled.clear()
+    with pytest.raises(ProviderError, match="cap"):
+        run(fetch_bytes(client, "https://cdn.test/i.png", max_bytes=256 * 1024, policy=FAST,
+                        what="still"))
+    assert len(pulled) <= 5  # an image fetch stops at the cap too, not after reading it all
+
+
+def test_gzip_encoded_clip_is_measured_on_the_wire(tmp_path: Path, files: Files) -> None:
+    packed = gzip.compress(files.clip)
+    transport = httpx.MockTransport(lambda r: httpx.Response(
+        200, headers={"Content-Encoding": "gzip", "Content-Length": str(len(packed))},
+        stream=httpx.ByteStream(packed)))
+    dest = run(download_video(make_client(transport=transport), "https://cdn.test/c.mp4",
+                              tmp_path / "c.mp4", policy=FAST))
+    assert dest.read_bytes() == files.clip
+
+
+@pytest.mark.parametrize(("body", "headers", "match", "retryable", "tries"), [
+    (b"<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"},
+     "text/html page instead of a video", False, 1),
+    (b"", {"Content-Type": "video/mp4"}, "empty", True, FAST.attempts),
+])
+def test_a_page_or_an_empty_body_is_not_a_video(tmp_path: Path, body: bytes,
+                                                headers: dict[str, str], match: str,
+                                                retryable: bool, tries: int) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers=headers, content=body)
+
+    dest = tmp_path / "sub" / "take.mp4"
+    dest.parent.mkdir()
+    with pytest.raises(ProviderError, match=match) as caught:
+        run(download_video(make_client(transport=httpx.MockTransport(handler)),
+                           "https://cdn.test/c.mp4", dest, policy=FAST, sleep=Sleeps()))
+    assert caught.value.retryable is retryable and len(seen) == tries and nothing_left(dest)
+
+
+def test_image_fetch_follows_a_redirect_without_credentials(files: Files) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host == "api.test":
+            return httpx.Response(307, headers={"Location": "https://cdn.test/i.png"})
+        if request.url.host == "cdn.test":
+            return httpx.Response(302, headers={"Location": "http://cdn.test/i.png"})
+        return httpx.Response(200, content=b"png")
+
+    client = make_client(base_url="https://api.test", headers={"Authorization": "Bearer s3"},
+                         transport=httpx.MockTransport(handler))
+    with pytest.raises(ProviderError, match="https only"):
+        run(fetch_bytes(client, "https://api.test/i", max_bytes=10, policy=FAST, what="still"))
+    assert "authorization" not in seen[1].headers and len(seen) == 2

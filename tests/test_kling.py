@@ -366,3 +366,55 @@ def test_factory_reads_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("KLING_API_BASE", "http://api.example.com")
     with pytest.raises(DirectorError, match="https"):
         kling_from_env(tmp_path)
+
+
+# --- found in review -------------------------------------------------------------------------
+
+
+def test_failed_task_for_risk_control_is_marked_policy(fake: KlingFake, tmp_path: Path) -> None:
+    fake.fail_next_task("Failure to pass the risk control system")
+    fake.fail_next_task("internal error, please retry")
+    p = provider(fake, tmp_path)
+
+    async def go() -> tuple[TaskStatus, TaskStatus]:
+        refused = (await until_done(p, await p.submit(req(), KEY)))[1]
+        crashed = (await until_done(p, await p.submit(req(), KEY + "b")))[1]
+        return refused, crashed
+
+    refused, crashed = run(go())
+    assert refused.state == "failed" and refused.policy and "risk control" in refused.error
+    assert crashed.state == "failed" and not crashed.policy
+
+
+@pytest.mark.parametrize("fault", [
+    _code(504, 5002, "timeout"),
+    Fault.page(502),
+])
+def test_create_that_timed_out_behind_the_server_finds_its_task(fake: KlingFake, tmp_path: Path,
+                                                                fault: Fault) -> None:
+    """Kling made the task but the answer was a timeout (every retry answered the same): the
+    adapter asks for the task by its external id instead of reporting a failure."""
+    after = Fault.after(fault.status, fault.body, **fault.headers)
+    fake.inject("create", after, *[fault] * (FAST.attempts - 1))
+    ref = run(provider(fake, tmp_path).submit(req(), KEY))
+    assert ref.task_id in fake.tasks and len(fake.tasks) == 1
+    assert len(fake.calls("query")) == 1
+
+
+def test_4k_mode_is_refused_before_any_request(fake: KlingFake, tmp_path: Path) -> None:
+    spec = catalog.get("kling-v3-4k")
+    width, height = spec.resolutions["2160p"]["16:9"]
+    with pytest.raises(ProviderError, match=r"kling-v3-4k cannot take mode '4k'") as caught:
+        run(provider(fake, tmp_path).submit(req("kling-v3-4k", width=width, height=height), KEY))
+    assert not caught.value.retryable and fake.requests == []
+
+
+def test_html_proxy_page_on_query_is_retryable_and_not_pasted(fake: KlingFake,
+                                                             tmp_path: Path) -> None:
+    p = provider(fake, tmp_path)
+    ref = run(p.submit(req(), KEY))
+    fake.inject("query", *[Fault.page(502)] * FAST.attempts)
+    with pytest.raises(ProviderError) as caught:
+        run(p.poll(ref))
+    assert caught.value.retryable and "<" not in str(caught.value)
+    assert "502" in str(caught.value)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
+import httpx
 import pytest
 from fakes.openai_chat import FakeChat, Reply, strict_problems, weak_plan, weak_reply, weak_spec
 
@@ -15,7 +17,7 @@ from director.agent.brains.llm_prompts import render
 from director.agent.brains.llm_schemas import PlanDraft, RevisionDraft, strict_schema
 from director.agent.brains.rules import RulesBrain
 from director.agent.nodes.revise import apply_revision
-from director.commands import ConverseContext, EditShot, Render
+from director.commands import ConverseContext, ConverseReply, EditShot, Render
 from director.errors import DirectorError
 from director.film import (
     Brief,
@@ -329,3 +331,75 @@ def test_templates_quote_the_rules_lint_reports() -> None:
                                    atmosphere=""), RulesBrain().plan(BRIEF, DURATIONS).shots[0],
                         RulesBrain().plan(BRIEF, DURATIONS).bible)
     assert {f.rule for f in finding} <= set(RULES)
+
+
+# --- hostile endpoints and secrets ----------------------------------------------------------------
+
+
+def test_strict_schema_turns_discriminated_unions_into_anyof() -> None:
+    schema = strict_schema(ConverseReply)  # its `commands` is a union discriminated by name
+    text = json.dumps(schema)
+    assert strict_problems(schema) == [] and "oneOf" not in text and '"anyOf"' in text
+
+
+def test_walker_rejects_what_strict_endpoints_refuse() -> None:
+    loose = {"type": "object", "title": "X", "properties": {
+        "n": {"type": "integer", "minimum": 1, "default": 1},
+        "k": {"oneOf": [{"type": "string", "format": "uri"}, {"type": "null"}]}},
+        "required": ["n"]}
+    found = strict_problems(loose)
+    for problem in ("#: title", "#/properties/n: minimum", "#/properties/n: default",
+                    "#/properties/k: oneOf", "#/properties/k/oneOf/0: format",
+                    "#: additionalProperties", "#: not every property required"):
+        assert problem in found, problem
+
+
+def test_echoed_key_never_reaches_errors_events_or_tracebacks() -> None:
+    fake = FakeChat()
+    echo = f"Incorrect API key provided: {fake.key}; header was Authorization: Bearer {fake.key}"
+    fake.script = {"plan": [Reply(status=401, error=echo)],
+                   "revise": [Reply(status=401, error=echo)],
+                   "converse": [Reply(status=401, error=echo)]}
+    brain, events = brain_for(fake)
+    with pytest.raises(LLMError) as caught:
+        brain.plan(BRIEF, DURATIONS)
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "HTTP 401" in shown and "***" in shown and fake.key not in shown
+    shot, spec, request, qc = _failed_take()
+    assert brain.revise(shot, spec, request, qc, []) is not None  # the rules brain's retake
+    brain.converse("status", ConverseContext())
+    reasons = [e["reason"] for e in events if e["event"] == "llm_fallback"]
+    assert len(reasons) == 2 and all("***" in r and fake.key not in r for r in reasons)
+
+
+@pytest.mark.parametrize("body", [
+    b"<html><body>Welcome to the dashboard</body></html>",
+    b'{"choices": "none"}',
+    b'{"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": '
+    b'[{"index": 0, "finish_reason": "stop", "message": null}]}',
+])
+def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(body: bytes) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        kind = "application/json" if body.startswith(b"{") else "text/html"
+        return httpx.Response(200, content=body, headers={"content-type": kind})
+
+    env = {"OPENAI_API_KEY": "sk-fake-0123456789abcdef", "DIRECTOR_LLM_MODEL": "m",
+           "OPENAI_BASE_URL": "http://fake.local/v1"}
+    brain = make_llm_brain(env=env, http_client=httpx.Client(
+        transport=httpx.MockTransport(handler)))
+    with pytest.raises(LLMError, match=r"fake\.local/v1 \(model m\)"):
+        brain.plan(BRIEF, DURATIONS)
+    # Where a take is already paid for, the same failure falls back instead of stopping the shot.
+    shot, spec, request, qc = _failed_take()
+    assert brain.revise(shot, spec, request, qc, []) == RulesBrain().revise(
+        shot, spec, request, qc, [])
+    assert brain.converse("status", ConverseContext()).reply
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "abc", "2.5"])
+def test_bad_llm_settings_are_one_line_errors(value: str) -> None:
+    with pytest.raises(DirectorError, match="DIRECTOR_LLM_RETRIES"):
+        LLMSettings.from_env({"DIRECTOR_LLM_RETRIES": value})

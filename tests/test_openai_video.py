@@ -228,3 +228,15 @@ def test_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_check_lists_models_without_rendering(oai: OpenAIFake, tmp_path: Path) -> None:
     assert "sora-2, sora-2-pro" in asyncio.run(adapter(oai, tmp_path).check())
     assert [r.path for r in oai.requests] == ["/v1/models"] and not oai.videos
+
+
+def test_a_create_answered_500_is_not_repeated_but_503_is(oai: OpenAIFake,
+                                                          tmp_path: Path) -> None:
+    oai.fail("create", 500, {"error": {"message": "The server had an error",
+                                       "type": "server_error", "param": None, "code": None}})
+    with pytest.raises(ProviderError, match="may have started") as caught:
+        asyncio.run(adapter(oai, tmp_path).submit(request(), "a"))
+    assert not caught.value.retryable and len(oai.routed("create")) == 1
+    oai.page("create", 503)
+    ref = asyncio.run(adapter(oai, tmp_path).submit(request(), "b"))
+    assert ref.task_id in oai.videos and len(oai.routed("create")) == 3

@@ -154,6 +154,7 @@ def test_failed_task_reports_the_reason(fake: PiAPIFake, tmp_path: Path) -> None
 
     status = run(go())
     assert status.state == "failed" and "content moderation failed" in status.error
+    assert status.policy  # the reviser changes the prompt rather than resubmitting it
 
 
 def test_truncated_download_is_retried(fake: PiAPIFake, tmp_path: Path) -> None:
@@ -181,3 +182,25 @@ def test_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIAPI_API_BASE", "http://piapi.example")
     with pytest.raises(DirectorError, match="https"):
         piapi_from_env(tmp_path)
+
+
+def test_create_answered_by_a_gateway_error_is_not_resent(fake: PiAPIFake, tmp_path: Path) -> None:
+    fake.inject("create", Fault.after(502, {"message": "bad gateway"}))
+    with pytest.raises(ProviderError, match="may have started") as caught:
+        run(provider(fake, tmp_path).submit(req(), KEY))
+    assert not caught.value.retryable
+    assert len(fake.calls("create")) == 1 and len(fake.tasks) == 1  # paid once, not twice
+
+
+def test_an_envelope_error_under_http_200_is_reported(fake: PiAPIFake, tmp_path: Path) -> None:
+    p = provider(fake, tmp_path)
+    ref = run(p.submit(req(), KEY))
+    fake.inject("get", Fault.http(200, {"code": 10002, "data": None,
+                                        "message": "task is archived"}))
+    with pytest.raises(ProviderError, match="task is archived") as caught:
+        run(p.poll(ref))
+    assert not caught.value.retryable
+    fake.inject("create", Fault.http(200, {"code": 10001, "data": None,
+                                           "message": "insufficient credits"}))
+    with pytest.raises(ProviderError, match="insufficient credits"):
+        run(p.submit(req(), KEY + "b"))

@@ -52,7 +52,7 @@ def test_black_frames_are_found_with_their_span(tmp_path: Path) -> None:
         frames[i] = np.zeros_like(frames[i])
     found = _kinds(write(tmp_path / "black.mp4", frames))
     assert list(found) == ["black"]
-    (start, end), = found["black"]
+    ((start, end),) = found["black"]
     assert start == pytest.approx(20 / FPS, abs=0.05) and end == pytest.approx(32 / FPS, abs=0.05)
 
 
@@ -62,7 +62,7 @@ def test_frozen_stretch_is_found(tmp_path: Path) -> None:
     frames = moving[:21] + [moving[20]] * 24 + moving[21 : N - 24]
     found = _kinds(write(tmp_path / "frozen.mp4", frames))
     assert list(found) == ["frozen"]
-    (start, end), = found["frozen"]
+    ((start, end),) = found["frozen"]
     assert start == pytest.approx(21 / FPS, abs=0.1) and end == pytest.approx(45 / FPS, abs=0.1)
 
 

@@ -200,3 +200,12 @@ def test_check_is_one_authenticated_call(rep: ReplicateFake, tmp_path: Path) -> 
     with pytest.raises(ProviderError, match=r"\$REPLICATE_API_TOKEN"):
         asyncio.run(adapter(rep, tmp_path, token="r8_bad").check())
     assert [r.path for r in rep.requests] == ["/v1/account"] * 2 and not rep.predictions
+
+
+def test_create_answered_by_a_proxy_page_is_not_sent_again(rep: ReplicateFake,
+                                                           tmp_path: Path) -> None:
+    rep.page("create", 504, times=4)
+    with pytest.raises(ProviderError, match="may have started") as caught:
+        asyncio.run(adapter(rep, tmp_path).submit(request(), "k"))
+    assert not caught.value.retryable and "<" not in str(caught.value)
+    assert len(rep.routed("create")) == 1

@@ -296,6 +296,34 @@ def inspect(
 
     raise typer.Exit(inspect_command(video, spec, shot, as_json))
 
+@app.command()
+def chat(
+    port: Annotated[int, typer.Option("--port", help="Port to serve the page on.")] = 7860,
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to bind; loopback unless you ask.")
+    ] = "127.0.0.1",
+    share: Annotated[bool, typer.Option("--share", help="Open a public share link.")] = False,
+    auth: Annotated[
+        str, typer.Option("--auth", help="user:pass required to open the page.")
+    ] = "",
+) -> None:
+    """The chat page: brief the director, edit shots, approve, watch takes and the cut."""
+    from director.ui.chat import run_chat
+
+    run_chat(Settings.from_env(), host=host, port=port, share=share, auth=auth)
+
+
+@app.command()
+def slack(
+    port: Annotated[int, typer.Option("--port", help="HTTP port for /slack/events.")] = 3000,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+) -> None:
+    """Serve `/director` in Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    from director.ui.slack import run_slack
+
+    run_slack(Settings.from_env(), host=host, port=port)
+
+
 def _looks_like_plan(path: Path) -> bool:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -114,6 +114,9 @@ _VARIABLE_ALIASES = {
     "light": "lighting", "move": "camera", "duration": "params", "place": "environment"
 }
 _PREFIX = re.compile(r"^\s*/?\s*(?:director\b)?\s*", re.IGNORECASE)
+# Control characters (NUL, escapes, zero-width marks) would reach prompts and file names;
+# newlines and tabs stay, a brief may span lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff]")
 
 
 def usage(name: str | None = None) -> str:
@@ -161,7 +164,7 @@ def parse(text: str) -> Command:
     """Parse one command line into a typed Command; CommandError (a usage line) otherwise."""
     if not isinstance(text, str):
         raise CommandError("a command is text; type /help for the commands")
-    name, rest = split_name(text)
+    name, rest = split_name(_CONTROL.sub(" ", text))
     if name not in USAGE:
         raise CommandError(f"unknown command {name[:40]!r}; type /help for the commands")
     try:
@@ -169,14 +172,16 @@ def parse(text: str) -> Command:
     except CommandError:
         raise
     except ValidationError as exc:
-        raise _fail(name, _first_problem(exc)) from None
+        raise _fail(name, _first_problem(exc, name)) from None
     except ValueError as exc:  # shlex quoting, int()/float() on bad numbers
         raise _fail(name, str(exc).splitlines()[0][:80] if str(exc) else "") from None
 
 
-def _first_problem(exc: ValidationError) -> str:
+def _first_problem(exc: ValidationError, name: str) -> str:
     err = exc.errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ()) if p not in COMMAND_NAMES)
+    loc = tuple(err.get("loc", ()))
+    # The union's tag ("revise") leads the location when the adapter validated it.
+    where = ".".join(str(p) for p in (loc[1:] if loc[:1] == (name,) else loc))
     msg = str(err.get("msg", "invalid value"))
     return f"{where}: {msg}" if where else msg
 
@@ -253,6 +258,14 @@ def _words(rest: str, count: int) -> tuple[list[str], str]:
     return parts[:count], (parts[count] if len(parts) > count else "").strip()
 
 
+def _unquote(value: str) -> str:
+    """A value without one pair of surrounding quotes; quotes inside it are kept."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
+
+
 def _edit(rest: str) -> EditShot:
     body = re.sub(r"^\s*shot\b", "", rest, flags=re.IGNORECASE).strip()
     (words, value) = _words(body, 2)
@@ -271,7 +284,7 @@ def _edit(rest: str) -> EditShot:
         raise _fail("edit", f"unknown field {field[:30]!r} (fields: {', '.join(EDIT_FIELDS)})")
     if not value:
         raise _fail("edit", f"no value for {field}")
-    return EditShot(shot=shot, field=field, value=value.strip().strip('"'))
+    return EditShot(shot=shot, field=field, value=_unquote(value))
 
 
 def _render(tokens: list[str]) -> Render:
@@ -318,7 +331,7 @@ def _revise(rest: str) -> Revise:
     if variable not in _VARIABLES:
         raise _fail("revise", f"unknown variable {variable[:30]!r} ({', '.join(_VARIABLES)})")
     return COMMAND_ADAPTER.validate_python(
-        {"name": "revise", "shot": shot, "variable": variable, "value": value.strip().strip('"')}
+        {"name": "revise", "shot": shot, "variable": variable, "value": _unquote(value)}
     )  # type: ignore[return-value]
 
 

@@ -7,12 +7,14 @@ storyboard and asks for approval again; a new take "as shot" leads to assemble.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from director.agent.checkpoint import open_checkpointer
 from director.agent.graph import build_graph
 from director.agent.state import DirectorState
+from director.errors import ProjectError
 from director.project import Project
 from director.ui.runner import THREAD
 
@@ -47,12 +49,15 @@ async def read(project: Project) -> Snapshot:
     """The checkpointed state; an empty Snapshot when the folder has no run yet."""
     if not project.state_path.exists():
         return Snapshot(None)
-    async with open_checkpointer(project.state_path) as saver:
-        snap = await build_graph(saver).aget_state(_config())
-    if not snap.values:
-        return Snapshot(None)
-    question = dict(snap.interrupts[0].value) if snap.interrupts else {}
-    return Snapshot(DirectorState.model_validate(snap.values), tuple(snap.next), question)
+    try:
+        async with open_checkpointer(project.state_path) as saver:
+            snap = await build_graph(saver).aget_state(_config())
+        if not snap.values:
+            return Snapshot(None)
+        question = dict(snap.interrupts[0].value) if snap.interrupts else {}
+        return Snapshot(DirectorState.model_validate(snap.values), tuple(snap.next), question)
+    except (OSError, ValueError, sqlite3.Error) as exc:  # ValueError covers pydantic's
+        raise ProjectError(f"cannot read {project.state_path}: {exc}") from None
 
 
 async def update(project: Project, values: dict[str, Any], as_node: str) -> Snapshot:

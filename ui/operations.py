@@ -6,6 +6,8 @@ one source of truth; replies are read back from it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,8 @@ from director.ui.graphstate import Snapshot
 from director.ui.plan_edit import edit_plan, forget_storyboard
 from director.ui.runner import Outcome, run_project
 from director.ui.views import ProjectView, build_view, revision_summary
+
+log = logging.getLogger(__name__)
 
 ContextFactory = Callable[..., RunContext]
 Take = tuple[ShotState, GenerationRequest, PromptSpec, Revision, list[str]]
@@ -78,12 +82,15 @@ class Operations:
     # --- pricing ------------------------------------------------------------------------------
 
     async def estimate(self, cmd: Command) -> float | None:
-        """What running `cmd` would spend, from the catalog; None when it cannot be priced."""
-        try:
-            _, snap, state = await self._state()
-        except CommandError:
-            return None
+        """What running `cmd` would spend, from the catalog; None when it cannot be priced.
+
+        A command that cannot run now (no project, wrong stage, a retake that cannot be built)
+        raises CommandError here, before the person is asked to pay for it.
+        """
+        _, snap, state = await self._state(*_STAGES.get(cmd.name, ()))
         assert state.plan is not None
+        if isinstance(cmd, Render):
+            _check_render(cmd, snap)
         if snap.stage in ("awaiting_approval", "rejected"):
             tier = cmd.tier if isinstance(cmd, Render) else None
             if tier is None:
@@ -186,7 +193,9 @@ class Operations:
         project, _, state = await self._state("awaiting_approval", "rejected")
         assert state.plan is not None
         ctx = self.context(auto_approve=False)
-        plan, shotlist, planned = edit_plan(state.plan, state.shotlist, ctx.brain, cmd)
+        # The brain may be an LLM call: off the event loop, so other sessions keep answering.
+        plan, shotlist, planned = await asyncio.to_thread(
+            edit_plan, state.plan, state.shotlist, ctx.brain, cmd)
         forget_storyboard(project, planned.index)
         await graphstate.update(project, {"plan": plan, "shotlist": shotlist}, as_node="write")
         await run_project(project, ctx)
@@ -199,7 +208,7 @@ class Operations:
         return Result(text, files=_existing(project, row.storyboard))
 
     async def _do_approve(self, cmd: Command) -> Result:
-        project, _, _ = await self._state("awaiting_approval", "rejected")
+        project, _, _ = await self._state(*_STAGES["approve"])
         outcome = await run_project(project, self.context(auto_approve=True))
         return await self._after_run(project, outcome)
 
@@ -211,15 +220,8 @@ class Operations:
 
     async def _do_render(self, cmd: Render) -> Result:  # type: ignore[override]
         project, snap, state = await self._state()
+        _check_render(cmd, snap)
         if snap.stage in ("awaiting_approval", "rejected", "rendering"):
-            if cmd.shots:
-                raise CommandError(
-                    "render N makes new takes of a rendered shot; render the plan first "
-                    "(/approve or /render)"
-                )
-            if cmd.model:
-                raise CommandError("--model picks the model of new takes after the first render;"
-                                   " before it use --tier draft|final")
             if cmd.tier and snap.stage != "rendering":
                 ctx = self.context(auto_approve=True, tier=cmd.tier)
                 await graphstate.update(project, {"plan": state.plan}, as_node="write")
@@ -229,7 +231,7 @@ class Operations:
         return await self._retakes(project, state, self._takes(cmd, state))
 
     async def _do_revise(self, cmd: Revise) -> Result:  # type: ignore[override]
-        project, _, state = await self._state("done")
+        project, _, state = await self._state(*_STAGES["revise"])
         return await self._retakes(project, state, self._takes(cmd, state))
 
     async def _retakes(self, project: Project, state: DirectorState, takes: list[Take]) -> Result:
@@ -237,10 +239,22 @@ class Operations:
         results: dict[int, ShotResult] = {}
         lines: list[str] = []
         files: list[Path] = []
+        crashed = False
         for shot, request, spec, revision, findings in takes:
-            result = await retakes.run_take(ctx, shot, request, revision, spec)
-            results[shot.planned.index] = result
             number = shot.planned.index + 1
+            try:
+                result = await retakes.run_take(ctx, shot, request, revision, spec)
+            except Exception as exc:
+                # One shot's failure must not stop the others, nor the cut from re-assembling.
+                log.debug("take of shot %s failed", number, exc_info=True)
+                lines.append(f"Shot {number}: no take ({type(exc).__name__}: "
+                             f"{' '.join(str(exc).split())[:200]}).")
+                crashed = True
+                continue
+            results[shot.planned.index] = result
+            # Into the checkpoint at once: a failure on a later shot must not lose a paid take.
+            await graphstate.update(project, {"results": {shot.planned.index: result}},
+                                    as_node="shot")
             change = revision_summary(revision)
             new = next((t for t in result.takes if t.attempt == request.attempt), None)
             if new is None:
@@ -252,10 +266,9 @@ class Operations:
             lines.append(f"Shot {number} take {new.attempt} ({change}): {verdict}.{lint}")
             if new.video_path:
                 files.append(project.root / new.video_path)
-        await graphstate.update(project, {"results": results}, as_node="shot")
         outcome = await run_project(project, ctx)
         done = await self._after_run(project, outcome)
-        ok = all(r.status == "accepted" for r in results.values())
+        ok = not crashed and all(r.status == "accepted" for r in results.values())
         return Result("\n".join([*lines, done.text]), files=files + done.files, ok=ok)
 
     async def _do_takes(self, cmd: Command) -> Result:
@@ -307,6 +320,24 @@ class Operations:
         failed = [s.number for s in view.shots if s.status == "failed"]
         ok = outcome.status == "done" and not failed and bool(view.cut)
         return Result(status, files=files, ok=ok)
+
+
+_STAGES: dict[str, tuple[str, ...]] = {
+    "approve": ("awaiting_approval", "rejected"),
+    "revise": ("done",),
+}
+"""The stages a paid command runs in (render runs in any stage that has a plan)."""
+
+
+def _check_render(cmd: Render, snap: Snapshot) -> None:
+    if snap.stage not in ("awaiting_approval", "rejected", "rendering"):
+        return
+    if cmd.shots:
+        raise CommandError("render N makes new takes of a rendered shot; render the plan first "
+                           "(/approve or /render)")
+    if cmd.model:
+        raise CommandError("--model picks the model of new takes after the first render; "
+                           "before it use --tier draft|final")
 
 
 def _existing(project: Project, names: list[str]) -> list[Path]:

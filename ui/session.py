@@ -9,12 +9,14 @@ only when called again confirmed (or when the person answers "yes").
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from director.agent.brains.base import Brain
+from director.agent.brains.llm_client import scrub
 from director.agent.context import RunContext
 from director.briefs import parse_text_brief
 from director.commands import (
@@ -26,7 +28,7 @@ from director.commands import (
     spends_money,
 )
 from director.config import Settings
-from director.errors import DirectorError, ProjectError
+from director.errors import DirectorError
 from director.project import Project, atomic_write_text, slugify
 from director.tools.providers.base import VideoProvider
 from director.ui import graphstate, texts
@@ -35,6 +37,8 @@ from director.ui.graphstate import Snapshot
 from director.ui.operations import Operations
 from director.ui.runner import make_context
 from director.ui.views import ProjectView, build_view
+
+log = logging.getLogger(__name__)
 
 YES_WORDS = frozenset({"yes", "y", "confirm", "ok", "go", "go ahead", "do it", "/yes", "/confirm"})
 NO_WORDS = frozenset({"no", "n", "cancel", "stop", "/no", "/cancel"})
@@ -116,6 +120,9 @@ class Session:
             return await self._reply("Nothing is waiting for confirmation.")
         if not text:
             return await self._reply(usage(), ok=False)
+        # Anything else moves on from a question left unanswered: a later "yes" must never run
+        # a stale proposal (for a project that has changed since it was priced).
+        self.pending = []
         if is_command(text):
             try:
                 cmd = parse(text)
@@ -131,7 +138,7 @@ class Session:
         async with self._lock:
             try:
                 ops = self._operations()
-                if cmd.name in ("approve", "render", "revise") and not confirmed:
+                if cmd.name in _PRICED and not confirmed:
                     estimate = await ops.estimate(cmd)
                     if spends_money(cmd, estimate):
                         self.pending = [cmd]
@@ -141,7 +148,12 @@ class Session:
                     self.project = ops.project
                 return await self._reply(result.text, files=result.files, ok=result.ok)
             except DirectorError as exc:
-                return await self._reply(str(exc).splitlines()[0], ok=False)
+                return await self._reply(_one_line(exc), ok=False)
+            except Exception as exc:
+                # A door shows one line, never a traceback; the details go to the debug log.
+                log.debug("%s failed", cmd.name, exc_info=True)
+                return await self._reply(f"{cmd.name} failed unexpectedly: {type(exc).__name__}: "
+                                         f"{scrub(_one_line(exc))}", ok=False)
 
     async def confirm(self) -> Reply:
         """Run the commands awaiting confirmation, in order; stop at the first failure."""
@@ -165,37 +177,45 @@ class Session:
 
     async def converse(self, message: str) -> Reply:
         """Free words: the brain answers and proposes commands; read-only ones run at once, the
-        rest wait for a yes."""
-        from director.agent.brains import intent
-
-        context = await self.context()
-        brain = self.brain or self._context(auto_approve=False).brain
-        talk = getattr(brain, "converse", None)
-        if talk is not None:
-            answer: ConverseReply = await asyncio.to_thread(talk, message, context)
-        else:
-            answer = intent.converse(message, context)
+        rest wait for a yes. A proposal that cannot run now is dropped with the reason."""
+        try:
+            answer = await self._answer(message)
+        except DirectorError as exc:
+            return await self._reply(_one_line(exc), ok=False)
         parts = [answer.reply]
         files: list[Path] = []
         proposals: list[Command] = []
+        estimate: float | None = 0.0
+        ops = self._operations()
         for cmd in answer.commands:
             if read_only(cmd):
                 reply = await self.execute(cmd)
                 parts.append(reply.text)
                 files += reply.files
-            else:
-                proposals.append(cmd)
+                continue
+            try:
+                cost = await ops.estimate(cmd) if cmd.name in _PRICED else 0.0
+            except DirectorError as exc:
+                parts.append(f"(`{describe(cmd)}` cannot run: {_one_line(exc)})")
+                continue
+            proposals.append(cmd)
+            estimate = None if cost is None or estimate is None else estimate + cost
         if proposals:
             self.pending = proposals
-            ops = self._operations()
-            estimate = 0.0
-            for cmd in proposals:
-                cost = await ops.estimate(cmd) if cmd.name in ("approve", "render", "revise") else 0
-                estimate = estimate + cost if cost is not None and estimate is not None else None
             ask = await self._ask(proposals, estimate)
             parts.append(ask.text)
             return await self._reply("\n\n".join(parts), files=files, pending=proposals)
         return await self._reply("\n\n".join(parts), files=files)
+
+    async def _answer(self, message: str) -> ConverseReply:
+        from director.agent.brains import intent
+
+        context = await self.context()
+        brain = self.brain or self._context(auto_approve=False).brain
+        talk = getattr(brain, "converse", None)
+        if talk is None:
+            return intent.converse(message, context)
+        return await asyncio.to_thread(talk, message, context)
 
     async def view(self) -> ProjectView:
         """The project as the checkpoint and ledger hold it now."""
@@ -250,10 +270,7 @@ class Session:
     async def _snapshot(self) -> Snapshot:
         if self.project is None:
             return Snapshot(None)
-        try:
-            return await graphstate.read(self.project)
-        except (OSError, ValueError) as exc:
-            raise ProjectError(f"cannot read {self.project.state_path}: {exc}") from exc
+        return await graphstate.read(self.project)
 
     async def _ask(self, cmds: list[Command], estimate: float | None) -> Reply:
         money = (
@@ -280,6 +297,12 @@ class Session:
 
 
 _READ_ONLY = frozenset({"plan", "shots", "cast", "status", "takes", "export", "help"})
+_PRICED = frozenset({"approve", "render", "revise"})
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:500] if lines else type(exc).__name__
 
 
 def read_only(cmd: Command) -> bool:

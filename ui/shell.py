@@ -87,7 +87,10 @@ async def run_shell(
         if not reply.ok:
             failed = True
         if reply.pending and interactive:
-            answer = Prompt.ask("Go ahead? (yes/no)", console=console, default="no")
+            try:
+                answer = Prompt.ask("Go ahead? (yes/no)", console=console, default="no")
+            except (EOFError, KeyboardInterrupt):
+                answer = "no"
             reply = await session.handle(answer)
             _show(console, reply, session.project.root if session.project else None)
             failed = failed or not reply.ok
@@ -102,7 +105,7 @@ def _read(stdin: TextIO, console: Console, interactive: bool) -> str | None:
     if interactive:
         try:
             return Prompt.ask(PROMPT.rstrip("> ").strip() + ">", console=console)
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C at the prompt leaves quietly
             return None
     line = stdin.readline()
     return None if line == "" else line

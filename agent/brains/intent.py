@@ -161,6 +161,10 @@ def converse(message: str, ctx: ConverseContext) -> ConverseReply:
         return ConverseReply(reply=f"There is no shot {missing[0]}: the plan has {count}. "
                                    "`/shots` lists them.")
     commands, said = _edit_commands(text, ctx)
+    if not commands and count > 1 and _changes(text, 1, ctx) and not named_shots(text, count):
+        # "make it warmer" on a multi-shot plan: a change without a shot is not a render.
+        return ConverseReply(reply=f"Which shot? The plan has {count}: name one (\"shot 2\", "
+                                   "\"the last shot\") or \"all shots\"; `/shots` lists them.")
     if commands:
         kind = "edit" if stage in ("awaiting_approval", "rejected") else "retake"
         reply = f"I'd {kind} one variable at a time: " + "; ".join(said) + "."

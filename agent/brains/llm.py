@@ -15,19 +15,16 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from langgraph.config import get_stream_writer
 
-from director.agent.brains.llm_calls import StructuredCaller
 from director.agent.brains.llm_client import (
     LLMError,
     LLMSettings,
     llm_configured,
     make_client,
 )
-from director.agent.brains.llm_converse import converse as llm_converse
 from director.agent.brains.llm_plan import max_shots, settle_plan
 from director.agent.brains.llm_prompts import data_block, render
 from director.agent.brains.llm_schemas import PlanDraft, RevisionDraft
@@ -40,6 +37,11 @@ from director.ledger import Ledger, LedgerEntry
 from director.plan import ShotList
 from director.prompts import lint
 from director.tools import catalog
+
+if TYPE_CHECKING:
+    import httpx
+
+    from director.agent.brains.llm_calls import StructuredCaller
 
 Sink = Callable[[dict[str, Any]], None]
 BRAINS = ("llm", "rules")
@@ -62,6 +64,10 @@ def make_llm_brain(
     http_client: httpx.Client | None = None,
 ) -> LLMBrain:
     """The LLM brain for the environment's endpoint (no network until the first call)."""
+    # The openai SDK is imported here, not at module level: every `director` command imports
+    # this module, and most never call an LLM.
+    from director.agent.brains.llm_calls import StructuredCaller
+
     settings = LLMSettings.from_env(env)
     client = make_client(settings, env=env, http_client=http_client)
     return LLMBrain(StructuredCaller(client, settings), ledger=ledger, on_event=on_event)
@@ -193,6 +199,8 @@ class LLMBrain:
     def converse(self, message: str, context: ConverseContext) -> ConverseReply:
         """A short reply and typed commands via tool calling; the keyword reader answers when
         the endpoint fails or takes no tools, so the chat never goes silent."""
+        from director.agent.brains.llm_converse import converse as llm_converse
+
         try:
             return llm_converse(self.caller, message, context)
         except LLMError as exc:

@@ -16,10 +16,12 @@ from typing import Any, TypeVar
 
 import openai
 from openai import OpenAI
+from openai.types.chat import ChatCompletion
+from openai.types.chat.chat_completion import Choice
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from director.agent.brains.llm_client import LLMError, LLMSettings
+from director.agent.brains.llm_client import NO_KEY, LLMError, LLMSettings, scrub
 from director.agent.brains.llm_prompts import render
 from director.agent.brains.llm_schemas import strict_schema
 
@@ -121,9 +123,7 @@ class StructuredCaller:
             try:
                 completion = self._send(request)
             except LLMError as exc:
-                if not isinstance(exc.__cause__, openai.APIStatusError) or not _schema_unsupported(
-                    exc.__cause__
-                ):
+                if not getattr(exc, "schema_unsupported", False):
                     raise
                 # Older local servers take only JSON mode: from now on ask for that instead.
                 self.json_mode = True
@@ -158,6 +158,8 @@ class StructuredCaller:
             raise _Unusable("the reply had no choices", "")
         choice = completion.choices[0]
         message = choice.message
+        if message is None:
+            raise _Unusable("the reply had no message", "")
         refusal = getattr(message, "refusal", None)
         if refusal:
             raise self._error(f"refused the request: {str(refusal)[:200]}")
@@ -186,29 +188,41 @@ class StructuredCaller:
             sleep=self.sleep,
             reraise=True,
         )
+        # Every failure is re-raised `from None`: the SDK's exception holds the request (with
+        # its Authorization header) and the server's text, which may echo the key.
         try:
-            return retrying(self.client.chat.completions.create, **request)
+            completion = retrying(self.client.chat.completions.create, **request)
         except openai.APIStatusError as exc:
             tries = f" after {self.settings.retries + 1} tries" if _retryable(exc) else ""
-            raise self._error(
-                f"answered HTTP {exc.status_code}{tries}: {_api_message(exc)}",
-                retryable=_retryable(exc),
-            ) from exc
-        except openai.APITimeoutError as exc:
-            raise self._error(f"timed out after {self.settings.timeout_s:g}s") from exc
-        except openai.APIConnectionError as exc:
-            raise self._error("could not be reached", retryable=True) from exc
+            error = self._error(f"answered HTTP {exc.status_code}{tries}: {_api_message(exc)}",
+                                retryable=_retryable(exc))
+            error.schema_unsupported = _schema_unsupported(exc)  # type: ignore[attr-defined]
+            raise error from None
+        except openai.APITimeoutError:
+            raise self._error(f"timed out after {self.settings.timeout_s:g}s") from None
+        except openai.APIConnectionError:
+            raise self._error("could not be reached", retryable=True) from None
+        except openai.OpenAIError as exc:  # e.g. a body the SDK could not read
+            raise self._error(f"sent a reply the client could not read ({type(exc).__name__})"
+                              ) from None
+        # A server that is not a chat endpoint (a web page, a proxy's error JSON) still answers
+        # 200; the SDK hands back whatever it got without checking its shape.
+        if not isinstance(completion, ChatCompletion) or not isinstance(
+                completion.choices, list) or not all(isinstance(c, Choice)
+                                                     for c in completion.choices):
+            raise self._error("answered with something that is not a chat completion (is "
+                              "OPENAI_BASE_URL the API root, e.g. …/v1?)")
+        return completion
 
     def _error(self, what: str, *, retryable: bool = False) -> LLMError:
-        return LLMError(
-            f"LLM endpoint {self.settings.endpoint} (model {self.settings.model}) {what}",
-            retryable=retryable,
-        )
+        key = str(getattr(self.client, "api_key", "") or "")
+        message = f"LLM endpoint {self.settings.endpoint} (model {self.settings.model}) {what}"
+        return LLMError(scrub(message, "" if key == NO_KEY else key), retryable=retryable)
 
     def _account(self, call: str, completion: Any, shot: int, mode: str) -> None:
         usage = getattr(completion, "usage", None)
-        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        done = int(getattr(usage, "completion_tokens", 0) or 0)
+        prompt = _count(getattr(usage, "prompt_tokens", 0))
+        done = _count(getattr(usage, "completion_tokens", 0))
         if self.record is None:
             return
         with self._lock:
@@ -234,3 +248,8 @@ def _api_message(exc: openai.APIStatusError) -> str:
         if message:
             return " ".join(str(message).split())[:200]
     return " ".join(str(exc.message).split())[:200]
+
+
+def _count(value: Any) -> int:
+    """A token count as the endpoint reported it; 0 when it sent none or nonsense."""
+    return value if isinstance(value, int) and value > 0 else 0

@@ -12,18 +12,20 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-from openai import OpenAI
-
 from director.errors import DirectorError, ProviderError
+
+if TYPE_CHECKING:
+    import httpx
+    from openai import OpenAI
 
 DEFAULT_MODEL = "gpt-4o-mini"
 """Used when DIRECTOR_LLM_MODEL is unset; any model the endpoint serves can be named instead."""
 OPENAI_URL = "https://api.openai.com/v1"
 # Servers such as Ollama or llama.cpp take no key, but the SDK insists on one.
-_NO_KEY = "no-key"
+NO_KEY = "no-key"
 
 
 class LLMError(ProviderError):
@@ -145,12 +147,14 @@ def make_client(
     own backoff, so a timeout or a 4xx is reported at once instead of silently repeated.
     `http_client` lets tests inject an httpx.MockTransport.
     """
+    from openai import OpenAI  # imported on first use: the SDK takes a second to load
+
     env = os.environ if env is None else env
     key = env.get("OPENAI_API_KEY", "").strip()
     if not key and settings.base_url == OPENAI_URL:
         raise LLMError("the LLM brain needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
     return OpenAI(
-        api_key=key or _NO_KEY,
+        api_key=key or NO_KEY,
         base_url=settings.base_url,
         timeout=settings.timeout_s,
         max_retries=0,

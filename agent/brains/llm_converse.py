@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any, get_args
 
-import openai
 from pydantic import BaseModel, ValidationError
 
 from director.agent.brains.llm_calls import StructuredCaller
 from director.agent.brains.llm_prompts import data_block, render
+from director.agent.brains.llm_schemas import strict_schema
 from director.commands import COMMAND_ADAPTER, Command, ConverseContext, ConverseReply
 
 MAX_COMMANDS = 8
@@ -27,13 +27,17 @@ def command_models() -> list[type[BaseModel]]:
 
 
 def command_tools() -> list[dict[str, Any]]:
-    """One strict function tool per command, named after the command."""
-    tools = []
-    for model in command_models():
-        name = model.model_fields["name"].default
-        tools.append(openai.pydantic_function_tool(model, name=name,
-                                                   description=(model.__doc__ or "").strip()))
-    return tools
+    """One strict function tool per command, named after the command, with the same strict
+    schema subset the structured calls send (see llm_schemas.UNSUPPORTED)."""
+    return [{
+        "type": "function",
+        "function": {
+            "name": model.model_fields["name"].default,
+            "description": (model.__doc__ or "").strip(),
+            "parameters": strict_schema(model),
+            "strict": True,
+        },
+    } for model in command_models()]
 
 
 def state_summary(context: ConverseContext) -> dict[str, Any]:
@@ -69,7 +73,8 @@ def converse(caller: StructuredCaller, message: str, context: ConverseContext) -
     }
     completion = caller.raw("converse", request)
     reply = completion.choices[0].message if completion.choices else None
-    text = " ".join(((reply.content if reply else "") or "").split())
+    content = reply.content if reply is not None else None
+    text = " ".join(content.split()) if isinstance(content, str) else ""
     if reply is not None and getattr(reply, "refusal", None):
         text = text or str(reply.refusal)
     commands: list[Command] = []
@@ -83,9 +88,11 @@ def converse(caller: StructuredCaller, message: str, context: ConverseContext) -
             if not isinstance(args, dict):
                 raise ValueError("arguments are not an object")
             commands.append(COMMAND_ADAPTER.validate_python({**args, "name": function.name}))
-        except (ValueError, ValidationError):
-            dropped.append(function.name)
+        except (TypeError, ValueError, ValidationError):
+            dropped.append(str(function.name)[:40])
     if dropped:
         text = (f"{text} (I could not turn {', '.join(sorted(set(dropped)))} into a valid "
                 "command; please say it again.)").strip()
-    return ConverseReply(reply=text or "Done.", commands=commands[:MAX_COMMANDS])
+    # An empty reply must not read as if something happened: nothing has run yet.
+    fallback = "Proposed:" if commands else "I have nothing to add; `/help` lists the commands."
+    return ConverseReply(reply=text or fallback, commands=commands[:MAX_COMMANDS])

@@ -50,10 +50,21 @@ class RevisionDraft(BaseModel):
     """Why this change should fix the QC finding, in one sentence."""
 
 
+UNSUPPORTED = frozenset({
+    "default", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems",
+    "uniqueItems", "discriminator", "examples", "title",
+})
+"""Keywords left out of a strict schema. Strict Structured Outputs accept only a subset of JSON
+Schema and some OpenAI-compatible servers reject any of these with a 400; the bounds still hold,
+because every reply is validated against the pydantic model itself."""
+
+
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     """`model`'s JSON schema in the form strict Structured Outputs accept: every object closed
-    (additionalProperties false) with every property required, and no `$ref` beside other keys
-    (a field docstring next to a nested model is inlined with it)."""
+    (additionalProperties false) with every property required, `anyOf` instead of `oneOf`, no
+    `$ref` beside other keys (a field docstring next to a nested model is inlined with it), and
+    none of the UNSUPPORTED keywords."""
     root = model.model_json_schema()
     return _strict(root, root)
 
@@ -68,9 +79,15 @@ def _strict(node: Any, root: dict[str, Any]) -> Any:
         for key in node["$ref"].removeprefix("#/").split("/"):
             target = target[key]
         node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    out = {k: _strict(v, root) for k, v in node.items() if k != "title"}
-    if out.get("default", 0) is None:
-        out.pop("default")
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("properties", "$defs"):
+            # Names here are the model's own field names, never keywords to drop.
+            out[key] = {name: _strict(sub, root) for name, sub in value.items()}
+        elif key == "oneOf":
+            out["anyOf"] = _strict(value, root)
+        elif key not in UNSUPPORTED:
+            out[key] = _strict(value, root)
     if out.get("type") == "object" or "properties" in out:
         out["additionalProperties"] = False
         out["required"] = list(out.get("properties", {}))

@@ -151,6 +151,14 @@ class LoopbackService:
         reply = Reply.json(status, body if body is not None else {}, **(headers or {}))
         self._queue(route, Fault("reply", reply), times)
 
+    def page(self, route: str, status: int, *, times: int = 1,
+             html: str = "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
+             ) -> None:
+        """Answer the next `times` requests of `route` with an HTML error page, as a proxy in
+        front of the service does."""
+        reply = Reply(status, html.encode(), {"content-type": "text/html"})
+        self._queue(route, Fault("reply", reply), times)
+
     def drop(self, route: str, *, times: int = 1) -> None:
         """Close the connection on the next `times` requests of `route` without answering."""
         self._queue(route, Fault("drop"), times)

@@ -171,6 +171,12 @@ class FakeChat:
                 bad(f"schema not strict-compatible at {bad_nodes[:3]}")
         elif fmt and fmt.get("type") != "json_object":
             bad(f"response_format {fmt.get('type')}")
+        for tool in body.get("tools") or []:
+            function = tool.get("function", {})
+            if function.get("strict") is not True:
+                bad(f"tool {function.get('name')} without strict")
+            if problems := strict_problems(function.get("parameters", {})):
+                bad(f"tool {function.get('name')} not strict-compatible at {problems[:3]}")
         for m in body.get("messages", []):
             text = m.get("content") or ""
             if not isinstance(text, str):
@@ -183,20 +189,38 @@ class FakeChat:
                     bad(f"brief text {marker!r} outside <brief> in a {m.get('role')} message")
 
 
+STRICT_UNSUPPORTED = frozenset({
+    "oneOf", "discriminator", "default", "format", "pattern", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "minItems",
+    "maxItems", "uniqueItems", "patternProperties", "propertyNames", "minProperties",
+    "maxProperties", "title", "examples",
+})
+"""Keywords the strictest OpenAI-compatible endpoints reject in a strict schema."""
+
+
 def strict_problems(node: Any, path: str = "#") -> list[str]:
     """Where a schema breaks OpenAI's strict rules (open objects, optional properties, $ref
-    beside other keys); empty when it is strict-compatible."""
+    beside other keys, unsupported keywords, a root that is not an object); empty when it is
+    strict-compatible."""
     found: list[str] = []
+    if path == "#" and (not isinstance(node, dict) or node.get("type") != "object"):
+        found.append("#: the root is not an object")
     if isinstance(node, dict):
         if "$ref" in node and len(node) > 1:
             found.append(f"{path}: $ref with siblings")
-        if "properties" in node:
+        if node.get("type") == "object" or "properties" in node:
             if node.get("additionalProperties") is not False:
                 found.append(f"{path}: additionalProperties")
-            if set(node.get("required", [])) != set(node["properties"]):
+            if list(node.get("required", [])) != list(node.get("properties", {})):
                 found.append(f"{path}: not every property required")
+        found += [f"{path}: {key}" for key in sorted(STRICT_UNSUPPORTED & set(node))]
         for key, value in node.items():
-            found += strict_problems(value, f"{path}/{key}")
+            if key in ("properties", "$defs"):
+                # Children here are named schemas: their names are not keywords.
+                for name, sub in value.items():
+                    found += strict_problems(sub, f"{path}/{key}/{name}")
+            else:
+                found += strict_problems(value, f"{path}/{key}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
             found += strict_problems(value, f"{path}/{i}")

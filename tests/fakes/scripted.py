@@ -32,15 +32,29 @@ from director.tools.providers.animatic import render_animatic
 class Fault:
     """One scripted misbehaviour, used once by the next matching request."""
 
-    kind: Literal["status", "slow", "drop", "truncate"]
+    kind: Literal["status", "after", "slow", "drop", "truncate"]
+    """"status" answers instead of the service; "after" lets the service act (a task is made),
+    then answers `status` and `body` in its place, as a proxy timing out behind it would."""
     status: int = 500
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
 
     @classmethod
     def http(cls, status: int, body: dict[str, Any] | None = None, **headers: str) -> Fault:
         return cls("status", status=status, body=body, headers=headers)
+
+    @classmethod
+    def page(cls, status: int, html: str = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+             ) -> Fault:
+        """An HTML error page, as a proxy in front of the service sends."""
+        return cls("status", status=status, body=html.encode(),
+                   headers={"Content-Type": "text/html"})
+
+    @classmethod
+    def after(cls, status: int, body: dict[str, Any] | bytes | None = None,
+              **headers: str) -> Fault:
+        return cls("after", status=status, body=body, headers=headers)
 
     @classmethod
     def slow(cls, delay_s: float) -> Fault:
@@ -170,6 +184,9 @@ class LoopbackService:
             _write(handler, Reply(fault.status, fault.body or {}, fault.headers))
             return
         reply = found[1](record) if found else Reply(404, {"error": "no such route"})
+        if fault is not None and fault.kind == "after":
+            _write(handler, Reply(fault.status, fault.body or {}, fault.headers))
+            return
         if fault is not None and fault.kind == "truncate" and isinstance(reply.body, bytes):
             _write(handler, reply, cut_at=len(reply.body) // 2)
             return

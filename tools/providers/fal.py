@@ -28,12 +28,14 @@ from director.tools.providers import guards
 from director.tools.providers.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_RETRY,
+    POLL_RETRY,
     RETRY_STATUSES,
     LoopClient,
     RetryPolicy,
     download_video,
     make_client,
     send,
+    unsure_create,
 )
 from director.tools.providers.remote import (
     Secret,
@@ -42,9 +44,11 @@ from director.tools.providers.remote import (
     image_reference,
     is_loopback_url,
     is_policy,
+    json_object,
     redact,
     require_key,
     same_origin,
+    submit_once,
 )
 from director.tools.providers.tasklog import TaskLog
 
@@ -64,8 +68,6 @@ RETRYABLE_ERROR_TYPES = frozenset({
 """fal `error_type`s where the same input may succeed later (fal's error documentation; any
 `runner_*` type is treated the same). Unknown types count as final."""
 POLICY_ERROR_TYPES = frozenset({"content_policy_violation"})
-POLL_RETRY = RetryPolicy(attempts=2, initial_s=0.5, max_s=2.0, jitter_s=0.5)
-"""A poll is repeated by the graph anyway: retry it little before reporting."""
 
 
 def endpoint_for(spec: ModelSpec, request: GenerationRequest) -> str:
@@ -115,7 +117,7 @@ def error_from(response: httpx.Response, what: str, key: Secret) -> ProviderErro
     """The ProviderError for a non-success answer: 401/403 name the key's variable, 422 lists
     the fields fal rejected, content-policy refusals are marked, 429/5xx are retryable."""
     status = response.status_code
-    body = _json(response)
+    body = json_object(response)
     error_type = response.headers.get("x-fal-error-type") or str(body.get("error_type", ""))
     detail = _detail(body.get("detail", body.get("error", ""))) or response.reason_phrase
     if status in (401, 403):
@@ -140,14 +142,6 @@ def _detail(detail: Any) -> str:
                 parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
         return "; ".join(parts)
     return str(detail or "")
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -181,8 +175,9 @@ class FalQueue:
                               json=body, headers=self._auth(), policy=self.policy,
                               idempotent=False)
         if response.status_code not in (200, 201, 202):
-            raise error_from(response, f"submit to {endpoint}", self.key)
-        data = _json(response)
+            raise unsure_create(error_from(response, f"submit to {endpoint}", self.key),
+                                response.status_code)
+        data = json_object(response)
         request_id = str(data.get("request_id", ""))
         urls = {name: str(data.get(name, "")) for name in ("status_url", "response_url",
                                                            "cancel_url")}
@@ -200,7 +195,7 @@ class FalQueue:
                               policy=self.poll_policy)
         if response.status_code not in (200, 202):
             raise error_from(response, "status", self.key)
-        return response.status_code, _json(response)
+        return response.status_code, json_object(response)
 
     async def result(self, urls: QueueUrls) -> httpx.Response:
         return await send(self.clients.get(), "GET", urls.response_url, headers=self._auth(),
@@ -212,7 +207,8 @@ class FalQueue:
                               policy=self.policy)
         if response.status_code in (200, 202):
             return True
-        if response.status_code == 400 and _json(response).get("status") == "ALREADY_COMPLETED":
+        done = json_object(response).get("status") == "ALREADY_COMPLETED"
+        if response.status_code == 400 and done:
             return False
         raise error_from(response, "cancel", self.key)
 
@@ -230,10 +226,10 @@ class FalQueue:
                 error_type)
         response = await self.result(urls)
         if response.status_code == 200:
-            return "succeeded", _json(response), "", False
+            return "succeeded", json_object(response), "", False
         error = error_from(response, "result", self.key)
-        has_type = bool(response.headers.get("x-fal-error-type") or _json(response).get(
-            "error_type"))
+        has_type = bool(response.headers.get("x-fal-error-type")
+                        or json_object(response).get("error_type"))
         if error.retryable and not has_type:
             raise error  # the queue itself is struggling; the task may be fine: poll again
         return "failed", {}, _failure(str(error), "content_policy_violation" if error.policy
@@ -288,18 +284,17 @@ class FalProvider:
 
     async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
         spec = guards.check_request(request)
-        recorded = self.tasks.get(idempotency_key)
-        if recorded is not None and recorded.model == request.model:
-            return recorded
         endpoint = endpoint_for(spec, request)
         body = fal_input(spec, request)
-        request_id, urls = await self.queue.submit(endpoint, body)
-        ref = TaskRef(provider=self.name, task_id=request_id, model=request.model,
-                      submitted_at=time.time(), idempotency_key=idempotency_key,
-                      urls={"status": urls.status_url, "result": urls.response_url,
-                            "cancel": urls.cancel_url})
-        self.tasks.put(idempotency_key, ref)
-        return ref
+
+        async def create() -> TaskRef:
+            request_id, urls = await self.queue.submit(endpoint, body)
+            return TaskRef(provider=self.name, task_id=request_id, model=request.model,
+                           submitted_at=time.time(), idempotency_key=idempotency_key,
+                           urls={"status": urls.status_url, "result": urls.response_url,
+                                 "cancel": urls.cancel_url})
+
+        return await submit_once(self.tasks, idempotency_key, request.model, create)
 
     @staticmethod
     def _urls(ref: TaskRef) -> QueueUrls:

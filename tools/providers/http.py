@@ -8,7 +8,8 @@
   (it lives in retry.py and is re-exported here with the rest of the retry vocabulary).
 - `download_video` fetches a result over https (plain http only to loopback, for tests), follows
   a bounded number of redirects, caps the size, streams to a temp file beside `dest`, checks the
-  file decodes as video with PyAV and only then renames it to `dest`.
+  file decodes as video with PyAV and only then renames it to `dest`; `fetch_bytes` does the
+  same for a small file kept in memory (an image).
 
 Nothing here logs or raises with headers or query strings: signed URLs and keys stay out of
 messages.
@@ -17,25 +18,31 @@ messages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import av
 import httpx
 
-from director.errors import ProviderError
+from director.errors import DirectorError, ProviderError
 from director.tools.providers.retry import (
     DEFAULT_RETRY,
+    NOT_ACTED_STATUSES,
+    POLL_RETRY,
     RETRY_STATUSES,
     RetryPolicy,
     Sleep,
     default_should_retry,
+    may_have_run,
     retry_after_s,
     retrying,
     send,
+    unsure_create,
     where,
 )
 
@@ -45,19 +52,27 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DOWNLOAD_TIMEOUT",
     "MAX_REDIRECTS",
+    "NOT_ACTED_STATUSES",
+    "POLL_RETRY",
     "RETRY_STATUSES",
     "LoopClient",
+    "PerLoop",
     "RetryPolicy",
     "Sleep",
+    "check_base_url",
     "check_download_url",
     "check_video",
     "default_should_retry",
     "download_video",
+    "fetch_bytes",
     "is_loopback",
     "make_client",
+    "may_have_run",
+    "open_result",
     "retry_after_s",
     "retrying",
     "send",
+    "unsure_create",
     "where",
 ]
 
@@ -95,30 +110,57 @@ def make_client(
     )
 
 
-class LoopClient:
+T = TypeVar("T")
+
+
+class PerLoop(Generic[T]):
     """One lazily built client per running event loop, from `factory`.
 
     Adapters are cached for a whole run, but the CLI may run several event loops one after
     another; a client bound to a closed loop would fail on its next request.
     """
 
-    def __init__(self, factory: Callable[[], httpx.AsyncClient]) -> None:
+    def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._client: T | None = None
 
-    def get(self) -> httpx.AsyncClient:
+    def _usable(self, client: T) -> bool:
+        return True
+
+    def get(self) -> T:
         """The client for the running loop (built on first use in that loop)."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop or self._client.is_closed:
+        if self._client is None or self._loop is not loop or not self._usable(self._client):
             self._client, self._loop = self._factory(), loop
         return self._client
+
+
+class LoopClient(PerLoop[httpx.AsyncClient]):
+    """PerLoop for httpx clients, which also replaces a client closed by its owner."""
+
+    def _usable(self, client: httpx.AsyncClient) -> bool:
+        return not client.is_closed
 
     async def aclose(self) -> None:
         """Close the current client, if it belongs to the running loop."""
         if self._client is not None and self._loop is asyncio.get_running_loop():
             await self._client.aclose()
         self._client = self._loop = None
+
+
+def check_base_url(url: str, what: str) -> str:
+    """`url` without a trailing slash if keys may travel to it: https, or plain http only to a
+    loopback address (tests, local gateways); DirectorError naming `what` otherwise."""
+    try:
+        parsed = httpx.URL(url.strip())
+    except httpx.InvalidURL:
+        raise DirectorError(f"{what}={url!r} is not a URL") from None
+    if (parsed.scheme == "https" and parsed.host) or (
+        parsed.scheme == "http" and is_loopback(parsed.host)
+    ):
+        return url.strip().rstrip("/")
+    raise DirectorError(f"{what}={url!r} must be an https URL (http only for a loopback address)")
 
 
 # --- download ------------------------------------------------------------------------------
@@ -179,60 +221,18 @@ def check_video(path: Path) -> None:
         )
 
 
-async def download_video(
-    client: httpx.AsyncClient | None,
-    url: str,
-    dest: Path,
+@contextlib.asynccontextmanager
+async def open_result(
+    client: httpx.AsyncClient,
+    url: str | httpx.URL,
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
     allow_loopback_http: bool = False,
     max_redirects: int = MAX_REDIRECTS,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    sleep: Sleep = asyncio.sleep,
-) -> Path:
-    """Fetch the video at `url` into `dest` and return `dest`; all or nothing.
-
-    `client` may be an adapter's client (its transport and timeouts are used; credential
-    headers are sent only to the client's own origin) or None for a fresh one. Every hop must
-    pass `check_download_url`. The body streams into a temp file beside `dest`, is checked with
-    `check_video`, and is renamed onto `dest` only when whole. Transient failures (connection,
-    429/5xx, a cut-off or undecodable body) are retried under `policy`, then raise
-    ProviderError(retryable=True); a refused URL, a 4xx or a body over `max_bytes` raises
-    ProviderError(retryable=False). On any failure nothing is left at `dest` by this call.
-    """
-    dest = Path(dest)
-    check_download_url(url, allow_loopback_http=allow_loopback_http)
-    own = client is None
-    active = client or make_client(timeout=DOWNLOAD_TIMEOUT)
-    try:
-
-        async def attempt() -> Path:
-            return await _download_once(
-                active, url, dest, max_bytes, allow_loopback_http, max_redirects
-            )
-
-        return await retrying(
-            attempt, label=f"download {where(url)}", policy=policy, idempotent=True, sleep=sleep
-        )
-    except httpx.TransportError as exc:
-        raise ProviderError(
-            f"download from {where(url)} failed after {policy.attempts} tries: "
-            f"{type(exc).__name__}",
-            retryable=True,
-        ) from None
-    finally:
-        if own:
-            await active.aclose()
-
-
-async def _download_once(
-    client: httpx.AsyncClient,
-    url: str,
-    dest: Path,
-    max_bytes: int,
-    allow_loopback_http: bool,
-    max_redirects: int,
-) -> Path:
+) -> AsyncIterator[tuple[httpx.Response, httpx.URL]]:
+    """The streamed 200 response for a result URL and where it finally came from, after at
+    most `max_redirects` hops, each checked with `check_download_url`. Credential headers go
+    only to the client's own origin. A non-200 answer raises ProviderError (retryable for
+    429/5xx)."""
     target = check_download_url(url, allow_loopback_http=allow_loopback_http)
     for _hop in range(max_redirects + 1):
         request = client.build_request("GET", target)
@@ -248,11 +248,95 @@ async def _download_once(
                 )
                 continue
             _check_status(response, target)
-            await _stream_to(response, dest, max_bytes, target)
-            return dest
+            yield response, target
+            return
         finally:
             await response.aclose()
     raise ProviderError(f"download from {where(url)} redirected more than {max_redirects} times")
+
+
+async def download_video(
+    client: httpx.AsyncClient | None,
+    url: str,
+    dest: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_loopback_http: bool = False,
+    max_redirects: int = MAX_REDIRECTS,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    sleep: Sleep = asyncio.sleep,
+) -> Path:
+    """Fetch the video at `url` into `dest` and return `dest`; all or nothing.
+
+    `client` may be an adapter's client (its transport and timeouts are used; credential
+    headers are sent only to the client's own origin) or None for a fresh one. Every hop must
+    pass `check_download_url`. The body streams into a temp file beside `dest` (stopping the
+    moment it passes `max_bytes`), is checked with `check_video`, and is renamed onto `dest`
+    only when whole. Transient failures (connection, 429/5xx, a cut-off, empty or undecodable
+    body) are retried under `policy`, then raise ProviderError(retryable=True); a refused URL,
+    a 4xx, a text page instead of a video or a body over `max_bytes` raise
+    ProviderError(retryable=False). On any failure nothing is left at `dest` by this call.
+    """
+    dest = Path(dest)
+    check_download_url(url, allow_loopback_http=allow_loopback_http)
+    own = client is None
+    active = client or make_client(timeout=DOWNLOAD_TIMEOUT)
+    try:
+
+        async def attempt() -> Path:
+            async with open_result(
+                active, url, allow_loopback_http=allow_loopback_http, max_redirects=max_redirects
+            ) as (response, target):
+                await _stream_to(response, dest, max_bytes, target)
+            return dest
+
+        return await retrying(
+            attempt, label=f"download {where(url)}", policy=policy, idempotent=True, sleep=sleep
+        )
+    except httpx.HTTPError as exc:  # connection failures, and bodies that fail to decode
+        raise ProviderError(
+            f"download from {where(url)} failed after {policy.attempts} tries: "
+            f"{type(exc).__name__}",
+            retryable=True,
+        ) from None
+    finally:
+        if own:
+            await active.aclose()
+
+
+async def fetch_bytes(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    allow_loopback_http: bool = False,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    what: str,
+) -> bytes:
+    """A small result file (an image) in memory, fetched like `download_video` fetches a clip:
+    https only, bounded redirects, no credentials off the client's origin, transient failures
+    retried, and reading stops the moment the body passes `max_bytes`."""
+
+    async def attempt() -> bytes:
+        async with open_result(client, url, allow_loopback_http=allow_loopback_http) as (
+            response,
+            target,
+        ):
+            _check_declared(response, max_bytes, target)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ProviderError(f"{what}: {where(target)} passed the {max_bytes} byte cap")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    try:
+        return await retrying(attempt, label=f"{what} fetch {where(url)}", policy=policy)
+    except httpx.HTTPError as exc:
+        raise ProviderError(
+            f"{what}: fetching {where(url)} failed: {type(exc).__name__}", retryable=True
+        ) from None
 
 
 def _check_status(response: httpx.Response, target: httpx.URL) -> None:
@@ -262,14 +346,28 @@ def _check_status(response: httpx.Response, target: httpx.URL) -> None:
     raise ProviderError(message, retryable=response.status_code in RETRY_STATUSES)
 
 
-async def _stream_to(
-    response: httpx.Response, dest: Path, max_bytes: int, target: httpx.URL
-) -> None:
+def _check_declared(response: httpx.Response, max_bytes: int, target: httpx.URL) -> None:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise ProviderError(
             f"download from {where(target)} is {int(declared)} bytes, over the {max_bytes} cap"
         )
+
+
+_TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml")
+"""Content types of error pages, never of a clip: a proxy's HTML 502 served with status 200."""
+
+
+async def _stream_to(
+    response: httpx.Response, dest: Path, max_bytes: int, target: httpx.URL
+) -> None:
+    _check_declared(response, max_bytes, target)
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind.startswith(_TEXT_TYPES):
+        raise ProviderError(
+            f"download from {where(target)} answered a {kind} page instead of a video"
+        )
+    declared = response.headers.get("content-length", "")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".part.mp4")
     tmp = Path(name)
@@ -285,11 +383,16 @@ async def _stream_to(
                 fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
-        if declared.isdigit() and size != int(declared):
+        # Content-Length counts the bytes on the wire (compressed, under a Content-Encoding);
+        # a body already in memory (a test transport) was never counted on the wire.
+        received = response.num_bytes_downloaded or size
+        if declared.isdigit() and received != int(declared):
             raise ProviderError(
-                f"download from {where(target)} ended after {size} of {declared} bytes",
+                f"download from {where(target)} ended after {received} of {declared} bytes",
                 retryable=True,
             )
+        if size == 0:
+            raise ProviderError(f"download from {where(target)} was empty", retryable=True)
         await asyncio.to_thread(check_video, tmp)
         os.replace(tmp, dest)
     except BaseException:

@@ -27,13 +27,14 @@ from director.tools.providers.http import (
     DEFAULT_TIMEOUT,
     LoopClient,
     RetryPolicy,
+    check_base_url,
     download_video,
-    is_loopback,
     make_client,
     send,
     where,
 )
 from director.tools.providers.kling_auth import KlingToken
+from director.tools.providers.remote import concurrency, is_policy, submit_once
 from director.tools.providers.tasklog import TaskLog
 
 DEFAULT_BASE = "https://api-singapore.klingai.com"
@@ -44,6 +45,9 @@ answers mean over it. Override with KLING_CONCURRENCY to match the account's pac
 _STATES = {
     "submitted": "queued", "processing": "running", "succeed": "succeeded", "failed": "failed"
 }
+# After these answers to a create the task may exist anyway: a duplicate external id, or a
+# server error that came after Kling took the request. Kling is then asked for the task.
+_MAYBE_CREATED = frozenset({*kb.PARAM_CODES, 5000, 5002})
 
 
 class KlingProvider:
@@ -65,7 +69,7 @@ class KlingProvider:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     ) -> None:
         self.work_dir = Path(work_dir)
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url, "kling base URL")
         self.max_concurrency = max_concurrency
         self._token = KlingToken(access_key, secret_key)
         self._retry = retry
@@ -73,23 +77,15 @@ class KlingProvider:
         self._clients = LoopClient(
             lambda: make_client(base_url=self.base_url, transport=transport, timeout=timeout)
         )
-        try:
-            base = httpx.URL(self.base_url)
-        except httpx.InvalidURL:
-            raise DirectorError(f"kling base URL {self.base_url!r} is not a URL") from None
-        if base.scheme != "https" and not (base.scheme == "http" and is_loopback(base.host)):
-            raise DirectorError(
-                f"kling base URL {self.base_url!r} must be https (plain http only on loopback)"
-            )
         # Plain-http results only when the API itself is on this machine (loopback tests).
-        self._loopback = base.scheme == "http"
+        self._loopback = self.base_url.startswith("http:")
 
     def __repr__(self) -> str:
         return f"KlingProvider(base_url={self.base_url!r})"
 
     # --- calls -----------------------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, action: str, **kwargs: Any) -> httpx.Response:
+    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send with retries; on an auth code sign a fresh token and try exactly once more."""
         response = await self._send(method, path, **kwargs)
         code, _, _ = kb.envelope(response)
@@ -113,7 +109,7 @@ class KlingProvider:
     async def check(self) -> str:
         """One cheap authenticated call (list the newest task; nothing is rendered or billed)."""
         response = await self._call(
-            "GET", "/v1/videos/text2video", "list", params={"pageNum": 1, "pageSize": 1}
+            "GET", "/v1/videos/text2video", params={"pageNum": 1, "pageSize": 1}
         )
         code, _, _ = kb.envelope(response)
         if response.status_code != 200 or code != 0:
@@ -130,34 +126,40 @@ class KlingProvider:
                 f"{spec.id} cannot take element_images on Kling's API: it takes element_ids "
                 "of subjects registered with the account"
             )
-        recorded = self._log.get(idempotency_key)
-        if recorded is not None:
-            return recorded
+        if spec.mode not in kb.MODES:
+            raise ProviderError(
+                f"{spec.id} cannot take mode {spec.mode!r} on Kling's API: it documents "
+                f"{' and '.join(kb.MODES)} only (use the fal or replicate provider)"
+            )
         kind = kb.endpoint(request)
         external = f"{idempotency_key}-{self._log.salt()}"
         body = kb.build_body(request, spec, external)
-        response = await self._call("POST", f"/v1/videos/{kind}", "submit", json=body)
-        code, _, data = kb.envelope(response)
-        if not (response.status_code == 200 and code == 0 and data.get("task_id")):
-            data = await self._existing(kind, external, response)
-        ref = TaskRef(
-            provider=self.name,
-            task_id=str(data["task_id"]),
-            model=request.model,
-            submitted_at=_seconds(data.get("created_at")) or time.time(),
-            urls={"status": f"/v1/videos/{kind}/{data['task_id']}"},
-        )
-        self._log.put(idempotency_key, ref)
-        return ref
+
+        async def create() -> TaskRef:
+            response = await self._call("POST", f"/v1/videos/{kind}", json=body)
+            code, _, data = kb.envelope(response)
+            if not (response.status_code == 200 and code == 0 and data.get("task_id")):
+                data = await self._existing(kind, external, response)
+            return TaskRef(
+                provider=self.name,
+                task_id=str(data["task_id"]),
+                model=request.model,
+                submitted_at=_seconds(data.get("created_at")) or time.time(),
+                urls={"status": f"/v1/videos/{kind}/{data['task_id']}"},
+                idempotency_key=idempotency_key,
+            )
+
+        return await submit_once(self._log, idempotency_key, request.model, create)
 
     async def _existing(self, kind: str, external: str, refused: httpx.Response) -> dict:
         """After a refused create: the task already made under `external`, if there is one
-        (a retried or resumed submit), else the refusal as a ProviderError."""
+        (a retried or resumed submit, or a server error after Kling took the request), else
+        the refusal as a ProviderError."""
         code, _, _ = kb.envelope(refused)
         error = kb.error_for(refused, "submit")
-        if code is not None and code not in kb.PARAM_CODES:
+        if code is not None and code not in _MAYBE_CREATED:
             raise error
-        response = await self._call("GET", f"/v1/videos/{kind}/{external}", "query")
+        response = await self._call("GET", f"/v1/videos/{kind}/{external}")
         found, _, data = kb.envelope(response)
         if response.status_code == 200 and found == 0 and data.get("task_id"):
             return data
@@ -165,7 +167,7 @@ class KlingProvider:
 
     async def poll(self, ref: TaskRef) -> TaskStatus:
         path = ref.urls.get("status") or f"/v1/videos/text2video/{ref.task_id}"
-        response = await self._call("GET", path, "query")
+        response = await self._call("GET", path)
         code, _, data = kb.envelope(response)
         if response.status_code != 200 or code != 0:
             raise kb.error_for(response, f"query {ref.task_id}")
@@ -176,8 +178,9 @@ class KlingProvider:
                 retryable=True,
             )
         if state == "failed":
-            reason = str(data.get("task_status_msg") or "no reason given")
-            return TaskStatus(state="failed", error=f"kling task {ref.task_id} failed: {reason}")
+            reason = " ".join(str(data.get("task_status_msg") or "no reason given").split())
+            return TaskStatus(state="failed", error=f"kling task {ref.task_id} failed: {reason}",
+                              policy=is_policy(reason))
         if state != "succeeded":
             return TaskStatus(state=state)  # type: ignore[arg-type]
         videos = (data.get("task_result") or {}).get("videos") or []
@@ -214,13 +217,10 @@ def kling_from_env(work_dir: Path) -> KlingProvider:
             "the kling provider needs KLING_ACCESS_KEY and KLING_SECRET_KEY set in the environment"
         )
     base = os.environ.get("KLING_API_BASE", "").strip() or DEFAULT_BASE
-    raw = os.environ.get("KLING_CONCURRENCY", "").strip()
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= 64):
-        raise DirectorError(f"KLING_CONCURRENCY={raw!r} must be a whole number from 1 to 64")
     return KlingProvider(
         work_dir,
         access_key=access,
         secret_key=secret,
-        base_url=base,
-        max_concurrency=int(raw) if raw else DEFAULT_CONCURRENCY,
+        base_url=check_base_url(base, "KLING_API_BASE"),
+        max_concurrency=concurrency("KLING_CONCURRENCY", DEFAULT_CONCURRENCY),
     )

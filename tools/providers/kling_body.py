@@ -16,12 +16,15 @@ import httpx
 from director.errors import ProviderError
 from director.film import CAMERA_AXES, GenerationRequest
 from director.tools.catalog import ModelSpec
+from director.tools.providers.retry import RETRY_STATUSES
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 """Kling takes images up to 10 MB."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 """Image formats Kling takes."""
 
+MODES = ("std", "pro")
+"""`mode` values Kling documents (a 4k mode appears only in third-party clients)."""
 AUTH_CODES = range(1000, 1005)
 """Token missing, invalid, not yet valid or expired: sign a new one."""
 RETRY_CODES = frozenset({1302, 1303, 5000, 5001, 5002})
@@ -123,7 +126,7 @@ def should_retry(response: httpx.Response) -> bool:
     """Retry Kling's transient codes; never the 429s that mean the account is out of credit."""
     code, _, _ = envelope(response)
     if code is None:
-        return response.status_code in (408, 429, 500, 502, 503, 504)
+        return response.status_code in RETRY_STATUSES
     return code in RETRY_CODES
 
 
@@ -133,6 +136,9 @@ def error_for(response: httpx.Response, action: str) -> ProviderError:
     what = f"kling {action}: HTTP {response.status_code}"
     if code is None:
         retryable = response.status_code >= 500 or response.status_code in (408, 429)
+        if response.status_code in (401, 403):
+            return ProviderError(f"{what} without a Kling error body; check KLING_ACCESS_KEY "
+                                 "and KLING_SECRET_KEY")
         return ProviderError(f"{what} without a Kling error body", retryable=retryable)
     what = f"{what} code {code}: {message}"
     if code in RETRY_CODES:

@@ -31,25 +31,27 @@ from director.tools.providers import guards
 from director.tools.providers.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_RETRY,
+    NOT_ACTED_STATUSES,
+    POLL_RETRY,
+    PerLoop,
     RetryPolicy,
     check_video,
+    may_have_run,
     retrying,
 )
 from director.tools.providers.remote import (
-    PerLoop,
     base_url,
     clip_text,
     fitted_png,
     is_policy,
     require_key,
+    submit_once,
 )
 from director.tools.providers.tasklog import TaskLog
 
 T = TypeVar("T")
 API_BASE = "https://api.openai.com/v1"
 """OpenAI's API; OPENAI_BASE_URL points the adapter at a compatible gateway instead."""
-POLL_RETRY = RetryPolicy(attempts=2, initial_s=0.5, max_s=2.0, jitter_s=0.5)
-"""A poll is repeated by the graph anyway: retry it little before reporting."""
 _SHUTDOWN_NOTICE = "The Sora API is scheduled to permanently shut down"
 _STATES = {"queued": "queued", "in_progress": "running", "completed": "succeeded",
            "failed": "failed"}
@@ -85,9 +87,10 @@ def sora_params(spec: ModelSpec, request: GenerationRequest) -> dict[str, Any]:
 
 def error_from(exc: Exception, what: str, key_env: str, *, sent_once: bool = False
                ) -> ProviderError:
-    """ProviderError for an SDK exception. 429 (except exhausted quota), 5xx and connection
-    failures are retryable; with `sent_once` (a create), a failure after the request may have
-    arrived is final, so a paid job is never started twice."""
+    """ProviderError for an SDK exception. 408, 429 (except exhausted quota), 5xx and
+    connection failures are retryable; with `sent_once` (a create), a failure after the request
+    may have arrived (a cut connection, a 500, 502 or 504) is final, so a paid job is never
+    started twice."""
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         body = exc.body if isinstance(exc.body, dict) else {}
@@ -96,10 +99,14 @@ def error_from(exc: Exception, what: str, key_env: str, *, sent_once: bool = Fal
         if status == 401:
             return ProviderError(f"openai refused the key in ${key_env} (HTTP 401) on {what}")
         policy = "moderation" in code or is_policy(detail)
-        retryable = (status == 429 and code != "insufficient_quota") or status >= 500
         suffix = f" [{code}]" if code else ""
-        return ProviderError(f"openai {what}: HTTP {status}{suffix} {detail}",
-                             retryable=retryable and not policy, policy=policy)
+        message = f"openai {what}: HTTP {status}{suffix} {detail}"
+        if sent_once and may_have_run(status):
+            return ProviderError(f"{message}; the job may have started, so it is not sent again",
+                                 policy=policy)
+        retryable = (status in NOT_ACTED_STATUSES and code != "insufficient_quota") or (
+            status >= 500)
+        return ProviderError(message, retryable=retryable and not policy, policy=policy)
     if isinstance(exc, openai.APIConnectionError):
         cause = type(exc.__cause__).__name__ if exc.__cause__ else ""
         if sent_once and cause not in _NOT_SENT:
@@ -154,14 +161,12 @@ class OpenAIVideoProvider:
 
     async def _start(self, what: str, model: str, key: str,
                      call: Callable[[openai.AsyncOpenAI], Awaitable[Any]]) -> TaskRef:
-        recorded = self.tasks.get(key)
-        if recorded is not None and recorded.model == model:
-            return recorded
-        video = await self._call(what, call, policy=self.policy, sent_once=True)
-        ref = TaskRef(provider=self.name, task_id=str(video.id), model=model,
-                      submitted_at=time.time(), idempotency_key=key)
-        self.tasks.put(key, ref)
-        return ref
+        async def create() -> TaskRef:
+            video = await self._call(what, call, policy=self.policy, sent_once=True)
+            return TaskRef(provider=self.name, task_id=str(video.id), model=model,
+                           submitted_at=time.time(), idempotency_key=key)
+
+        return await submit_once(self.tasks, key, model, create)
 
     async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
         spec = guards.check_request(request)

@@ -9,7 +9,9 @@ Only what the reference documents is sent (plus `negative_prompt`, Kling's own f
 Image frames, sound, camera control and multi-shot have no documented field here, and Kling 3.0
 lives on a separate PiAPI endpoint, so such requests are refused before any money is spent.
 PiAPI documents no idempotency key: a create is never re-sent once it may have reached the
-server, and the local task log answers a resumed submit with the task already made.
+server, and the local task log answers a resumed submit with the task already made. Answers
+come in the envelope {"code", "data", "message"}; a non-200 `code` is an error even under
+HTTP 200.
 """
 
 from __future__ import annotations
@@ -28,13 +30,25 @@ from director.tools.providers import guards
 from director.tools.providers.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
+    RETRY_STATUSES,
     LoopClient,
     RetryPolicy,
+    check_base_url,
     download_video,
-    is_loopback,
     make_client,
     send,
+    unsure_create,
     where,
+)
+from director.tools.providers.remote import (
+    Secret,
+    clip_text,
+    concurrency,
+    is_policy,
+    json_object,
+    redact,
+    require_key,
+    submit_once,
 )
 from director.tools.providers.tasklog import TaskLog
 
@@ -47,6 +61,8 @@ VERSIONS = {"kling-v2-6": "2.6", "kling-v2-1": "2.1", "kling-v2-5-turbo": "2.5",
 """Kling api name -> PiAPI `input.version` for models served by the task API."""
 _STATES = {"pending": "queued", "staged": "queued", "processing": "running",
            "completed": "succeeded", "failed": "failed"}
+_OK_CODES = (0, 200)
+"""Envelope `code`s of a successful answer."""
 
 
 def _unsupported(spec: ModelSpec, request: GenerationRequest) -> str:
@@ -78,34 +94,36 @@ def build_input(request: GenerationRequest, spec: ModelSpec) -> dict[str, Any]:
     return body
 
 
-def _data(response: httpx.Response) -> dict[str, Any]:
-    """The task object, whether or not it comes wrapped in {"code", "data", "message"}."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return {}
-    if not isinstance(payload, dict):
-        return {}
+def envelope(response: httpx.Response) -> tuple[int | None, str, dict[str, Any]]:
+    """(code, message, task) of an answer: the envelope's code and message (None and "" when
+    there is no envelope) and the task object, whether or not it comes wrapped in one."""
+    payload = json_object(response)
+    code = payload.get("code")
     inner = payload.get("data")
-    return inner if isinstance(inner, dict) else payload
+    task = inner if isinstance(inner, dict) else ({} if "data" in payload else payload)
+    return (code if isinstance(code, int) else None), str(payload.get("message") or ""), task
 
 
-def _error(response: httpx.Response, action: str) -> ProviderError:
+def _reason(task: dict[str, Any]) -> str:
+    error = task.get("error")
+    if isinstance(error, dict):
+        return str(error.get("message") or "")
+    return str(error or "")
+
+
+def error_from(response: httpx.Response, action: str, key: Secret) -> ProviderError:
+    """The ProviderError for a failed PiAPI answer: 401/403 name the key's variable, 408, 429
+    and 5xx (or the same envelope codes) are retryable, content refusals are marked policy."""
     status = response.status_code
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = {}
-    detail = ""
-    if isinstance(payload, dict):
-        error = (payload.get("data") or {}).get("error") if isinstance(
-            payload.get("data"), dict) else payload.get("error")
-        detail = str((error or {}).get("message") if isinstance(error, dict) else error or "")
-        detail = detail or str(payload.get("message") or "")
-    what = f"piapi {action}: HTTP {status}" + (f": {detail}" if detail else "")
-    if status in (401, 403):
-        return ProviderError(f"{what}; check PIAPI_API_KEY")
-    return ProviderError(what, retryable=status >= 500 or status in (408, 429))
+    code, message, task = envelope(response)
+    detail = clip_text(_reason(task) or message or response.reason_phrase)
+    if status in (401, 403) or code in (401, 403):
+        return ProviderError(f"piapi {action}: HTTP {status}; check ${key.env}")
+    shown = f"HTTP {status}" + (f" code {code}" if code not in (None, status) else "")
+    policy = is_policy(detail)
+    retryable = not policy and (status in RETRY_STATUSES or code in RETRY_STATUSES)
+    return ProviderError(redact(f"piapi {action}: {shown}: {detail}", key),
+                         retryable=retryable, policy=policy)
 
 
 class PiAPIProvider:
@@ -118,7 +136,7 @@ class PiAPIProvider:
         self,
         work_dir: Path,
         *,
-        api_key: str,
+        api_key: str | Secret,
         base_url: str = DEFAULT_BASE,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         retry: RetryPolicy = DEFAULT_RETRY,
@@ -126,18 +144,11 @@ class PiAPIProvider:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     ) -> None:
         self.work_dir = Path(work_dir)
-        self.base_url = base_url.rstrip("/")
-        try:
-            base = httpx.URL(self.base_url)
-        except httpx.InvalidURL:
-            raise DirectorError(f"piapi base URL {self.base_url!r} is not a URL") from None
-        if base.scheme != "https" and not (base.scheme == "http" and is_loopback(base.host)):
-            raise DirectorError(
-                f"piapi base URL {self.base_url!r} must be https (plain http only on loopback)"
-            )
-        self._loopback = base.scheme == "http"
+        self.base_url = check_base_url(base_url, "piapi base URL")
+        # Plain-http results only when the API itself is on this machine (loopback tests).
+        self._loopback = self.base_url.startswith("http:")
         self.max_concurrency = max_concurrency
-        self._key = api_key
+        self._key = api_key if isinstance(api_key, Secret) else Secret(api_key, "PIAPI_API_KEY")
         self._retry = retry
         self._log = TaskLog(self.work_dir, self.name)
         self._clients = LoopClient(
@@ -151,19 +162,16 @@ class PiAPIProvider:
                     **kwargs: Any) -> httpx.Response:
         return await send(
             self._clients.get(), method, path, policy=self._retry, idempotent=idempotent,
-            headers={"X-API-Key": self._key, "Content-Type": "application/json"}, **kwargs,
+            headers={"X-API-Key": self._key.reveal(), "Content-Type": "application/json"},
+            **kwargs,
         )
 
     async def check(self) -> str:
         """One cheap authenticated call: ask for a task id that cannot exist. PiAPI answers
         401/403 for a bad key and "not found" for a good one; nothing is created or billed."""
         response = await self._send("GET", "/api/v1/task/director-key-check", idempotent=True)
-        if response.status_code in (401, 403):
-            raise ProviderError(
-                f"piapi refused the key (HTTP {response.status_code})", retryable=False
-            )
-        if response.status_code >= 500:
-            raise _error(response, "check key")
+        if response.status_code in (401, 403) or response.status_code >= 500:
+            raise error_from(response, "check key", self._key)
         return f"key accepted by {where(self.base_url)}"
 
     async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
@@ -173,41 +181,43 @@ class PiAPIProvider:
             raise ProviderError(
                 f"{spec.id} cannot take {missing} through PiAPI's documented Kling task input"
             )
-        recorded = self._log.get(idempotency_key)
-        if recorded is not None:
-            return recorded
         body = {"model": "kling", "task_type": "video_generation",
                 "input": build_input(request, spec)}
-        # No idempotency key exists: never re-send a create that may have reached the server.
-        response = await self._send("POST", "/api/v1/task", idempotent=False, json=body)
-        data = _data(response)
-        if response.status_code != 200 or not data.get("task_id"):
-            raise _error(response, "create task")
-        task_id = str(data["task_id"])
-        ref = TaskRef(provider=self.name, task_id=task_id, model=request.model,
-                      submitted_at=time.time(), urls={"status": f"/api/v1/task/{task_id}"})
-        self._log.put(idempotency_key, ref)
-        return ref
+
+        async def create() -> TaskRef:
+            # No idempotency key exists: never re-send a create that may have reached PiAPI.
+            response = await self._send("POST", "/api/v1/task", idempotent=False, json=body)
+            code, _, task = envelope(response)
+            if response.status_code != 200 or code not in (None, *_OK_CODES) or not task.get(
+                    "task_id"):
+                raise unsure_create(error_from(response, "create task", self._key),
+                                    response.status_code)
+            task_id = str(task["task_id"])
+            return TaskRef(provider=self.name, task_id=task_id, model=request.model,
+                           submitted_at=time.time(), idempotency_key=idempotency_key,
+                           urls={"status": f"/api/v1/task/{task_id}"})
+
+        return await submit_once(self._log, idempotency_key, request.model, create)
 
     async def poll(self, ref: TaskRef) -> TaskStatus:
         path = ref.urls.get("status") or f"/api/v1/task/{ref.task_id}"
         response = await self._send("GET", path, idempotent=True)
-        data = _data(response)
-        if response.status_code != 200 or not data:
-            raise _error(response, f"get task {ref.task_id}")
-        raw = str(data.get("status", "")).lower()
+        code, _, task = envelope(response)
+        if response.status_code != 200 or code not in (None, *_OK_CODES) or not task:
+            raise error_from(response, f"get task {ref.task_id}", self._key)
+        raw = str(task.get("status", "")).lower()
         state = _STATES.get(raw)
         if state is None:
             raise ProviderError(f"piapi task {ref.task_id}: unknown status {raw!r}",
                                 retryable=True)
         if state == "failed":
-            error = data.get("error") or {}
-            reason = (error.get("message") if isinstance(error, dict) else str(error)) or (
-                "no reason given")
-            return TaskStatus(state="failed", error=f"piapi task {ref.task_id} failed: {reason}")
+            reason = clip_text(_reason(task) or "no reason given")
+            return TaskStatus(state="failed", error=f"piapi task {ref.task_id} failed: {reason}",
+                              policy=is_policy(reason))
         if state != "succeeded":
             return TaskStatus(state=state)  # type: ignore[arg-type]
-        url = str((data.get("output") or {}).get("video_url") or "")
+        output = task.get("output")
+        url = str(output.get("video_url") or "") if isinstance(output, dict) else ""
         if not url:
             return TaskStatus(state="failed", retryable=True,
                               error=f"piapi task {ref.task_id} completed without a video_url")
@@ -222,15 +232,12 @@ class PiAPIProvider:
 
 def piapi_from_env(work_dir: Path) -> PiAPIProvider:
     """The adapter configured from PIAPI_API_KEY, PIAPI_API_BASE and PIAPI_CONCURRENCY."""
-    key = os.environ.get("PIAPI_API_KEY", "").strip()
-    if not key:
+    if not os.environ.get("PIAPI_API_KEY", "").strip():
         raise DirectorError("the piapi provider needs PIAPI_API_KEY set in the environment")
-    raw = os.environ.get("PIAPI_CONCURRENCY", "").strip()
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= 64):
-        raise DirectorError(f"PIAPI_CONCURRENCY={raw!r} must be a whole number from 1 to 64")
+    base = os.environ.get("PIAPI_API_BASE", "").strip() or DEFAULT_BASE
     return PiAPIProvider(
         work_dir,
-        api_key=key,
-        base_url=os.environ.get("PIAPI_API_BASE", "").strip() or DEFAULT_BASE,
-        max_concurrency=int(raw) if raw else DEFAULT_CONCURRENCY,
+        api_key=require_key("PIAPI_API_KEY", "piapi"),
+        base_url=check_base_url(base, "PIAPI_API_BASE"),
+        max_concurrency=concurrency("PIAPI_CONCURRENCY", DEFAULT_CONCURRENCY),
     )

@@ -1,6 +1,6 @@
-"""What the fal, Replicate and OpenAI adapters share besides HTTP (that is http.py): keys from
-the environment, base URLs, reference images as request fields, error wording, and one client
-per event loop (for clients other than httpx's, which http.LoopClient covers).
+"""What the remote adapters share besides HTTP (that is http.py): keys and settings from the
+environment, the submit-once task record, JSON bodies, reference images as request fields and
+error wording.
 
 Keys live in `Secret`, whose repr and str never show the value, so a key cannot reach a log,
 an error, a checkpoint or a repr by accident; `redact` scrubs it from any text a service
@@ -9,35 +9,29 @@ echoes back.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
-import ipaddress
 import mimetypes
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from director.errors import DirectorError, ProviderError
-from director.tools.providers.http import (
-    RETRY_STATUSES,
-    RetryPolicy,
-    check_download_url,
-    send,
-    where,
-)
-
-T = TypeVar("T")
+from director.film import TaskRef
+from director.tools.providers.http import check_base_url, is_loopback
+from director.tools.providers.tasklog import TaskLog
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 """Largest reference image sent inline (Kling's documented image limit is 10 MB)."""
-POLICY_WORDS = ("content policy", "content_policy", "moderation", "safety", "sensitive", "nsfw")
-"""Words services use when they refuse content; such failures are marked as policy refusals."""
+POLICY_WORDS = ("content policy", "content_policy", "moderation", "safety", "sensitive", "nsfw",
+                "risk control", "prohibited", "violates")
+"""Words services use when they refuse content (Kling's failures speak of "risk control");
+such failures are marked as policy refusals."""
 
 
 class Secret:
@@ -72,29 +66,48 @@ def require_key(env: str, provider: str) -> Secret:
 
 
 def is_loopback_url(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """Whether `url` points at this machine (results may then come over plain http)."""
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def base_url(env: str, default: str) -> str:
     """A service base URL from `env` (else `default`), without a trailing slash. Keys travel to
     it, so it must be https; plain http is accepted only for a loopback address (tests, local
     gateways)."""
-    raw = os.environ.get(env, "").strip() or default
-    parts = urlsplit(raw)
-    if parts.scheme == "https" and parts.hostname:
-        return raw.rstrip("/")
-    if parts.scheme == "http" and is_loopback_url(raw):
-        return raw.rstrip("/")
-    raise DirectorError(f"{env}={raw!r} must be an https URL (http only for a loopback address)")
+    return check_base_url(os.environ.get(env, "").strip() or default, env)
+
+
+def concurrency(env: str, default: int) -> int:
+    """Tasks at once for one account, from `env` (1-64), else `default`."""
+    raw = os.environ.get(env, "").strip()
+    if raw and not (raw.isdigit() and 1 <= int(raw) <= 64):
+        raise DirectorError(f"{env}={raw!r} must be a whole number from 1 to 64")
+    return int(raw) if raw else default
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response body as a JSON object, or {} (an HTML error page, a list, nothing)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def submit_once(log: TaskLog, key: str, model: str,
+                      create: Callable[[], Awaitable[TaskRef]]) -> TaskRef:
+    """The task already made under `key` for `model`, else `create()`'s, recorded in `log`
+    the moment the service answers (before anything polls it), so no take is paid twice."""
+    recorded = log.get(key)
+    if recorded is not None and recorded.model == model:
+        return recorded
+    ref = await create()
+    log.put(key, ref)
+    return ref
 
 
 def same_origin(url: str, base: str) -> bool:
+    """Whether `url` is on the host a key is meant for (it is sent nowhere else)."""
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
@@ -114,7 +127,11 @@ def is_policy(text: str) -> bool:
 
 
 def clip_text(text: str, limit: int = 300) -> str:
+    """`text` on one line, at most `limit` characters; a proxy's HTML error page is named, not
+    pasted."""
     text = " ".join(str(text).split())
+    if text.startswith("<") and "html" in text[:200].lower():
+        return "(an HTML error page)"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -181,41 +198,3 @@ def fitted_png(value: str, size: tuple[int, int], field: str, provider: str) -> 
     buffer = io.BytesIO()
     fitted.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-# --- clients ---------------------------------------------------------------------------------
-
-
-class PerLoop(Generic[T]):
-    """One lazily built client per running event loop (a client bound to a finished loop fails
-    on its next request, and the CLI may run several loops one after another)."""
-
-    def __init__(self, factory: Callable[[], T]) -> None:
-        self._factory = factory
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: T | None = None
-
-    def get(self) -> T:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client, self._loop = self._factory(), loop
-        return self._client
-
-
-async def fetch_bytes(client: httpx.AsyncClient, url: str, *, max_bytes: int,
-                      allow_loopback_http: bool, policy: RetryPolicy, what: str) -> bytes:
-    """GET a small result file (an image) into memory: https only (http to loopback when
-    allowed), no credentials (the caller passes none), transient failures retried; a body over
-    `max_bytes` (declared or received) is refused."""
-    target = check_download_url(url, allow_loopback_http=allow_loopback_http)
-    response = await send(client, "GET", str(target), policy=policy)
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise ProviderError(f"{what}: {where(target)} is over the {max_bytes} byte cap")
-    if response.status_code != 200:
-        raise ProviderError(f"{what}: fetching {where(target)} answered HTTP "
-                            f"{response.status_code}",
-                            retryable=response.status_code in RETRY_STATUSES)
-    if len(response.content) > max_bytes:
-        raise ProviderError(f"{what}: {where(target)} is over the {max_bytes} byte cap")
-    return response.content

@@ -29,12 +29,14 @@ from director.tools.providers import guards
 from director.tools.providers.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_RETRY,
+    POLL_RETRY,
     RETRY_STATUSES,
     LoopClient,
     RetryPolicy,
     download_video,
     make_client,
     send,
+    unsure_create,
 )
 from director.tools.providers.remote import (
     Secret,
@@ -43,9 +45,11 @@ from director.tools.providers.remote import (
     image_reference,
     is_loopback_url,
     is_policy,
+    json_object,
     redact,
     require_key,
     same_origin,
+    submit_once,
 )
 from director.tools.providers.tasklog import TaskLog
 
@@ -64,8 +68,6 @@ _SILENT_MODELS = frozenset({"kwaivgi/kling-v2.1"})
 """Models with no `generate_audio` input."""
 _NO_END_IMAGE = frozenset({"kwaivgi/kling-v2.6"})
 """Models whose `end_image` input is unconfirmed [U]: refused rather than guessed."""
-POLL_RETRY = RetryPolicy(attempts=2, initial_s=0.5, max_s=2.0, jitter_s=0.5)
-"""A poll is repeated by the graph anyway: retry it little before reporting."""
 _STATES = {"starting": "queued", "processing": "running", "succeeded": "succeeded",
            "failed": "failed", "canceled": "failed"}
 
@@ -113,11 +115,7 @@ def error_from(response: httpx.Response, what: str, token: Secret) -> ProviderEr
     """ProviderError for an RFC 7807 answer: 401 names the token's variable, 429/5xx are
     retryable, the rest final; content refusals are marked as policy."""
     status = response.status_code
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    data = data if isinstance(data, dict) else {}
+    data = json_object(response)
     detail = str(data.get("detail") or data.get("title") or response.reason_phrase)
     if status == 401:
         return ProviderError(f"replicate refused the token in ${token.env} (HTTP 401) on {what}")
@@ -169,8 +167,9 @@ class Predictions:
                               json={"input": payload}, headers=self._auth(),
                               policy=self.policy, idempotent=False)
         if response.status_code not in (200, 201, 202):
-            raise error_from(response, f"create on {model}", self.token)
-        data = _json(response)
+            raise unsure_create(error_from(response, f"create on {model}", self.token),
+                                response.status_code)
+        data = json_object(response)
         if not data.get("id"):
             raise ProviderError(f"replicate answered the create on {model} without an id")
         return self._checked(data)
@@ -183,7 +182,7 @@ class Predictions:
                               headers=self._auth(), policy=self.poll_policy)
         if response.status_code != 200:
             raise error_from(response, "poll", self.token)
-        return self._checked(_json(response))
+        return self._checked(json_object(response))
 
     async def cancel(self, prediction_id: str, urls: dict[str, str]) -> dict[str, Any]:
         url = urls.get("cancel") or f"{self.base}/v1/predictions/{prediction_id}/cancel"
@@ -191,7 +190,7 @@ class Predictions:
                               policy=self.policy)
         if response.status_code != 200:
             raise error_from(response, "cancel", self.token)
-        return _json(response)
+        return json_object(response)
 
     async def wait(self, prediction: dict[str, Any], *, interval_s: float, timeout_s: float
                    ) -> dict[str, Any]:
@@ -221,14 +220,6 @@ def failure_text(prediction: dict[str, Any]) -> str:
     return f"content policy: {error}" if is_policy(error) else error
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 class ReplicateProvider:
     """Kling on Replicate (a VideoProvider)."""
 
@@ -253,18 +244,18 @@ class ReplicateProvider:
 
     async def submit(self, request: GenerationRequest, idempotency_key: str) -> TaskRef:
         spec = guards.check_request(request)
-        recorded = self.tasks.get(idempotency_key)
-        if recorded is not None and recorded.model == request.model:
-            return recorded
         model, _ = model_for(spec)
         payload = replicate_input(spec, request)
-        prediction = await self.predictions.create(model, payload)
-        urls = {k: str(v) for k, v in (prediction.get("urls") or {}).items()
-                if k in ("get", "cancel") and v}
-        ref = TaskRef(provider=self.name, task_id=str(prediction["id"]), model=request.model,
-                      submitted_at=time.time(), urls=urls, idempotency_key=idempotency_key)
-        self.tasks.put(idempotency_key, ref)
-        return ref
+
+        async def create() -> TaskRef:
+            prediction = await self.predictions.create(model, payload)
+            urls = {k: str(v) for k, v in (prediction.get("urls") or {}).items()
+                    if k in ("get", "cancel") and v}
+            return TaskRef(provider=self.name, task_id=str(prediction["id"]),
+                           model=request.model, submitted_at=time.time(), urls=urls,
+                           idempotency_key=idempotency_key)
+
+        return await submit_once(self.tasks, idempotency_key, request.model, create)
 
     async def poll(self, ref: TaskRef) -> TaskStatus:
         prediction = await self.predictions.get(ref.task_id, ref.urls)
@@ -298,7 +289,7 @@ class ReplicateProvider:
                               headers=predictions._auth(), policy=predictions.poll_policy)
         if response.status_code != 200:
             raise error_from(response, "account check", predictions.token)
-        return f"token accepted for account {_json(response).get('username', '?')!r}"
+        return f"token accepted for account {json_object(response).get('username', '?')!r}"
 
     async def cancel(self, ref: TaskRef) -> bool:
         """Cancel the prediction; False when it had already ended."""

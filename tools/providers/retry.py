@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 """HTTP statuses worth the same request again later."""
+NOT_ACTED_STATUSES = frozenset({408, 429, 503})
+"""Answers saying the request was not acted on (timed out unread, rate limited, unavailable):
+the only ones a call that creates a paid task may be sent again after. A 500, 502 or 504 may
+come after the service started the task, so a create answered with one is never re-sent."""
 # Failures where the request never reached the server: safe to retry even a non-idempotent POST.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Failures after the request may have been received: retried only for idempotent calls.
@@ -63,6 +67,22 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+POLL_RETRY = RetryPolicy(attempts=2, initial_s=0.5, max_s=2.0, jitter_s=0.5)
+"""A poll is repeated by the caller anyway: retry it little before reporting."""
+
+
+def may_have_run(status: int) -> bool:
+    """Whether a server-error answer leaves open that the service acted on the request."""
+    return status >= 500 and status not in NOT_ACTED_STATUSES
+
+
+def unsure_create(error: ProviderError, status: int) -> ProviderError:
+    """`error` for a create answered with `status`; when the service may have started the task
+    anyway (500, 502, 504), a final error that says so, so nothing sends it again blindly."""
+    if not may_have_run(status):
+        return error
+    return ProviderError(f"{error}; the service may have started the task, so it is not sent "
+                         "again (check the service's dashboard)", policy=error.policy)
 
 
 def where(url: str | httpx.URL) -> str:
@@ -189,13 +209,17 @@ async def send(
     exponential backoff plus jitter, or after the server's Retry-After when it gives one; when
     the tries run out the last such response is returned for the adapter to map. Connection
     failures that persist raise ProviderError(retryable=True). Set `idempotent=False` for a call
-    that must not reach the server twice: then only failures before sending are retried.
+    that must not reach the server twice: then only failures before sending, and answers in
+    NOT_ACTED_STATUSES, are retried.
     `kwargs` go to `client.request` (json=, headers=, params=, ...).
     """
 
     async def attempt() -> httpx.Response:
         response = await client.request(method, url, **kwargs)
-        if should_retry(response):
+        # A call that must not run twice is sent again only after an answer saying it did not
+        # run at all; a 500/502/504 goes back to the adapter to report.
+        again = idempotent or response.status_code in NOT_ACTED_STATUSES
+        if again and should_retry(response):
             raise _RetryableResponse(response)
         return response
 
@@ -206,7 +230,7 @@ async def send(
         )
     except _RetryableResponse as exc:
         return exc.response
-    except httpx.TransportError as exc:
+    except httpx.HTTPError as exc:  # connection failures, and bodies that fail to decode
         raise ProviderError(
             f"{label} failed after {policy.attempts} tries: {type(exc).__name__}", retryable=True
         ) from None

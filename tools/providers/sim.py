@@ -221,7 +221,8 @@ class SimProvider:
                     "ready_at": now + wait * latency_scale(),
                     "faults": draw_faults(request, project_of(idempotency_key))}
             atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
-        return TaskRef(provider=self.name, task_id=task_id, model=request.model,
+        # Standing in for a service, the task is that service's: slots and polls follow it.
+        return TaskRef(provider=request.provider, task_id=task_id, model=request.model,
                        submitted_at=float(task["submitted_at"]))
 
     async def poll(self, ref: TaskRef) -> TaskStatus:

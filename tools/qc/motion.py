@@ -47,8 +47,11 @@ ROLL_MIN_DEG = 2.0
 """Net rotation that makes a roll."""
 ORBIT_MIN = 0.04
 """Opposite horizontal travel of the upper and lower frame, in widths, that makes an orbit."""
-DYNAMIC_SPEED = 0.01
-"""Speed of the fastest tracks, in frame widths per second, above which a pair is moving."""
+DYNAMIC_SPEED = 0.014
+"""Speed of the fastest tracks, in frame widths per second, above which a pair is moving
+(calibrated: sensor noise of 3.5 levels jitters the fastest tracks up to about 0.01)."""
+NOISE_RATIO = 3.0
+"""The fastest tracks must move this many times the median track to be a moving subject."""
 SHAKE_MIN = 0.006
 """Back-and-forth travel, in frame widths, that makes handheld when there is no net move."""
 
@@ -149,7 +152,13 @@ def _fit(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Pair:
     a, b = p0.reshape(-1, 2)[good], p1.reshape(-1, 2)[good]
     if len(a) < MIN_INLIERS:
         return none
-    speed = float(np.percentile(np.linalg.norm(b - a, axis=1), 95))
+    travel = np.linalg.norm(b - a, axis=1)
+    speed = float(np.percentile(travel, 95))
+    # Sensor noise jitters every track a little: the fastest tracks count as motion only when
+    # they stand well clear of the typical track, or when everything moves (the camera).
+    typical = float(np.median(travel))
+    if speed < NOISE_RATIO * typical:
+        speed = typical
     none.speed = speed
     m, inliers = cv2.estimateAffinePartial2D(
         a, b, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=500

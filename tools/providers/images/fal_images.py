@@ -14,6 +14,7 @@ from typing import Any
 
 from director.errors import ProviderError
 from director.tools.providers.fal import FalQueue
+from director.tools.providers.http import fetch_bytes
 from director.tools.providers.images.base import (
     ImageModel,
     Size,
@@ -21,7 +22,7 @@ from director.tools.providers.images.base import (
     image_model,
     save_fitted,
 )
-from director.tools.providers.remote import fetch_bytes, is_loopback_url
+from director.tools.providers.remote import is_loopback_url
 
 MAX_IMAGE_BYTES = 40 * 1024 * 1024
 TARGET_PIXELS = 1024 * 1024

@@ -15,7 +15,7 @@ from pathlib import Path
 import openai
 
 from director.errors import ProviderError
-from director.tools.providers.http import DEFAULT_RETRY, RetryPolicy, retrying
+from director.tools.providers.http import DEFAULT_RETRY, PerLoop, RetryPolicy, retrying
 from director.tools.providers.images.base import (
     ImageModel,
     Size,
@@ -24,7 +24,6 @@ from director.tools.providers.images.base import (
     save_fitted,
 )
 from director.tools.providers.openai_video import error_from
-from director.tools.providers.remote import PerLoop
 
 QUALITY = "medium"
 """gpt-image quality asked for; the catalog price assumes it."""

@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 
 from director.errors import ProviderError
+from director.tools.providers.http import fetch_bytes
 from director.tools.providers.images.base import (
     ImageModel,
     Size,
@@ -18,7 +19,7 @@ from director.tools.providers.images.base import (
     image_model,
     save_fitted,
 )
-from director.tools.providers.remote import fetch_bytes, is_loopback_url
+from director.tools.providers.remote import is_loopback_url
 from director.tools.providers.replicate import Predictions, output_uri
 
 MAX_IMAGE_BYTES = 40 * 1024 * 1024
