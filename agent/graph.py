@@ -1,7 +1,7 @@
 """The director's graph, wired in one place.
 
-    plan -> write -> route -> stills -> gate --Send per shot--> shot -> wave -> assemble
-                                                                   ^------'  (next wave)
+    plan -> write -> route -> stills -> gate --Send per shot--> shot -> wave -> continuity
+                                                                   ^------'      -> assemble
     shot:  submit -> poll -> inspect -> accept
                                \\-> revise -> submit      (attempt and spend caps)
 
@@ -22,6 +22,7 @@ from langgraph.types import Send
 from director.agent.context import RunContext
 from director.agent.nodes.accept import accept, give_up
 from director.agent.nodes.assemble import assemble
+from director.agent.nodes.continuity import continuity
 from director.agent.nodes.gate import gate
 from director.agent.nodes.inspect import inspect
 from director.agent.nodes.plan import plan
@@ -80,7 +81,8 @@ def fan_out(state: DirectorState) -> list[Send] | str:
 
 
 def next_wave(state: DirectorState) -> list[Send] | str:
-    """After a wave: continuous shots whose predecessor just finished, else assemble."""
+    """After a wave: continuous shots whose predecessor just finished, else the continuity
+    pass and the cut."""
     return _wave(state, redo_failed=False)
 
 
@@ -114,7 +116,7 @@ def _wave(state: DirectorState, *, redo_failed: bool) -> list[Send] | str:
                 ),
             )
         )
-    return sends or "assemble"
+    return sends or "continuity"
 
 
 def _waves_done(state: DirectorState) -> dict:
@@ -137,8 +139,10 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     g.add_edge("route", "stills")
     g.add_edge("stills", "gate")
     g.add_node("wave", _waves_done)
-    g.add_conditional_edges("gate", fan_out, ["shot", "assemble", END])
+    g.add_node("continuity", continuity)
+    g.add_conditional_edges("gate", fan_out, ["shot", "continuity", END])
     g.add_edge("shot", "wave")
-    g.add_conditional_edges("wave", next_wave, ["shot", "assemble"])
+    g.add_conditional_edges("wave", next_wave, ["shot", "continuity"])
+    g.add_edge("continuity", "assemble")
     g.add_edge("assemble", END)
     return g.compile(checkpointer=checkpointer, name="director")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from director.film import Brief, GenerationRequest, PromptSpec, Revision, Take, TaskRef
+from director.film import Brief, Finding, GenerationRequest, PromptSpec, Revision, Take, TaskRef
 from director.plan import Plan, PlannedShot, ShotList
 
 
@@ -30,6 +30,15 @@ class ShotResult(BaseModel):
 def merge_results(old: dict[int, ShotResult], new: dict[int, ShotResult]) -> dict[int, ShotResult]:
     """Fan-in reducer keyed by shot index: a re-run shot replaces its earlier result."""
     return {**(old or {}), **(new or {})}
+
+
+class ContinuityNote(BaseModel):
+    """A script supervisor's note on the accepted takes: a cut or a character that drifts."""
+
+    shots: list[int]
+    """The shots it concerns (the two sides of a cut, or the shot where a look drifts)."""
+    finding: Finding
+    """What was measured, as a warning with the variable a retake would change."""
 
 
 class CutResult(BaseModel):
@@ -64,6 +73,8 @@ class DirectorState(BaseModel):
     """Why approval was refused, when it was."""
     results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
     """Per-shot outcomes, merged as shots finish."""
+    continuity: list[ContinuityNote] = Field(default_factory=list)
+    """Continuity warnings on the accepted takes, checked before the cut."""
     cut: CutResult | None = None
     """The final cut, once assembled."""
 
