@@ -22,14 +22,14 @@ import asyncio
 import os
 import tempfile
 import time
+import zlib
 from collections import Counter
 from pathlib import Path
 
 from director.agent.brains.rules import RulesBrain
-from director.agent.brains.taxonomy import propose_revision
 from director.briefs import load_brief
 from director.config import Settings
-from director.film import Finding, GenerationRequest, PromptSpec, QCReport, Revision, Shot
+from director.film import GenerationRequest, PromptSpec, QCReport, Revision, Shot
 from director.ledger import Ledger
 from director.project import Project
 from director.tools.providers.sim import SimProvider, fault_log
@@ -51,13 +51,15 @@ class SeedOnlyBrain(RulesBrain):
     def revise(self, shot: Shot, spec: PromptSpec, request: GenerationRequest, qc: QCReport,
                history: list[Revision]) -> Revision | None:
         fails = [f for f in qc.findings if f.severity == "fail"]
-        reroll = QCReport(decodable=True, findings=[
-            Finding(check=f.check, message=f.message, variable="seed") for f in fails[:1]])
-        # A fresh seed per attempt, never escalating: strip the seed history from the taxonomy.
-        revision = propose_revision(shot, spec, request, reroll, [])
-        if revision is None:
-            return None
-        return revision.model_copy(update={"attempt": len(history) + 2})
+        used = {request.seed} | {int(r.after) for r in history} | {int(r.before) for r in history}
+        n = len(history) + 1
+        seed = zlib.crc32(f"{request.seed}|{n}".encode()) % 2_147_483_647
+        while seed in used:
+            n += 1
+            seed = zlib.crc32(f"{request.seed}|{n}".encode()) % 2_147_483_647
+        reason = f"{fails[0].check}: {fails[0].message}" if fails else "decodable: no clip"
+        return Revision(shot_index=shot.index, attempt=len(history) + 2, variable="seed",
+                        before=str(request.seed), after=str(seed), reason=reason)
 
 
 async def run_arm(brief_path: Path, arm: str, root: Path, attempts: int, shots: int) -> dict:

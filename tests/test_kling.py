@@ -46,7 +46,8 @@ def fake() -> Iterator[KlingFake]:
 
 def provider(fake: KlingFake, work: Path, **kw: object) -> KlingProvider:
     return KlingProvider(work, access_key=fake.access_key, secret_key=fake.secret_key,
-                         base_url=fake.url, retry=kw.pop("retry", FAST), **kw)  # type: ignore[arg-type]
+                         base_url=fake.url, retry=kw.pop("retry", FAST),
+                         poll_retry=kw.pop("poll_retry", FAST), **kw)  # type: ignore[arg-type]
 
 
 def req(model: str = "kling-v2-6-std", **update: object) -> GenerationRequest:

@@ -34,7 +34,8 @@ def fake() -> Iterator[PiAPIFake]:
 
 
 def provider(fake: PiAPIFake, work: Path, **kw: Any) -> PiAPIProvider:
-    return PiAPIProvider(work, api_key=fake.api_key, base_url=fake.url, retry=FAST, **kw)
+    return PiAPIProvider(work, api_key=fake.api_key, base_url=fake.url, retry=FAST,
+                         poll_retry=FAST, **kw)
 
 
 def req(model: str = "kling-v2-6-std", **update: object) -> GenerationRequest:

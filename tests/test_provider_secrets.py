@@ -63,11 +63,12 @@ def _kling_fake() -> Any:
 
 
 def _kling(fake: Any, work: Path, base: str, keys: tuple[str, ...]) -> KlingProvider:
-    return KlingProvider(work, access_key=keys[0], secret_key=keys[1], base_url=base, retry=FAST)
+    return KlingProvider(work, access_key=keys[0], secret_key=keys[1], base_url=base, retry=FAST,
+                         poll_retry=FAST)
 
 
 def _piapi(fake: Any, work: Path, base: str, keys: tuple[str, ...]) -> PiAPIProvider:
-    return PiAPIProvider(work, api_key=keys[0], base_url=base, retry=FAST)
+    return PiAPIProvider(work, api_key=keys[0], base_url=base, retry=FAST, poll_retry=FAST)
 
 
 def _fal(fake: Any, work: Path, base: str, keys: tuple[str, ...]) -> FalProvider:

@@ -97,8 +97,9 @@ class SlackDirector:
             ack(usage(getattr(cmd, "topic", None)))
             return
         if cmd is not None and cmd.name == "new":
-            ack("🎬 Planning your brief; follow along in the thread.")
+            # Queued before the ack, so anything that sees the ack also sees the job.
             self.background.submit(self._new(client, channel, user, cmd.text))
+            ack("🎬 Planning your brief; follow along in the thread.")
             return
         latest = self.threads.latest(channel)
         if latest is None:
@@ -109,11 +110,16 @@ class SlackDirector:
             ack(self._refusal(user))
             return
         where = Where(channel, latest[0], latest[1])
-        ack(f"🎬 On it, in the thread of *{where.project.name}*.")
         self.background.submit(self._run(client, where, text, team=team, user=user))
+        ack(f"🎬 On it, in the thread of *{where.project.name}*.")
 
     def on_action(self, ack: Callable[..., None], body: dict[str, Any], client: WebClient):
-        ack()
+        try:
+            self._action(body, client)
+        finally:
+            ack()
+
+    def _action(self, body: dict[str, Any], client: WebClient) -> None:
         action = (body.get("actions") or [{}])[0]
         action_id = str(action.get("action_id", ""))
         channel = str((body.get("channel") or {}).get("id", ""))

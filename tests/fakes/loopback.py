@@ -300,7 +300,9 @@ def _render_locked_off(request: GenerationRequest, path: Path) -> None:
             rig.render(i, planes)
             for k, top in enumerate(rows):  # one mover in each band the tracker samples
                 left = round(request.width * (0.1 + 0.2 * k + 0.3 * i / max(1, frames - 1)))
-                planes.y[top : top + side, left : left + side] = checker[: side, : side]
+                rows_in = min(side, request.height - top)  # a tiny test frame clips it
+                cols_in = min(side, request.width - left)
+                planes.y[top : top + rows_in, left : left + cols_in] = checker[:rows_in, :cols_in]
             frame = av.VideoFrame.from_ndarray(planes.array, format="yuv420p")
             frame.pts, frame.time_base = i, Fraction(1, request.fps)
             out.mux(stream.encode(frame))

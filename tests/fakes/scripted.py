@@ -2,7 +2,7 @@
 
 Subclasses route requests; tests inject faults per route (an HTTP status with a body, a slow
 answer, a dropped connection, a truncated body) and read back every request that arrived.
-Clips are real MP4s rendered by the animatic at the size the model would deliver, cached per
+Clips are real MP4s (fakes.loopback.clip) at the size the model would deliver, cached per
 process, so the director's QC accepts them.
 """
 
@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Literal
 
-import av
-import numpy as np
-
-from director.film import GenerationRequest, ShotHints
-from director.prompts.vocabulary import MOVE_PHRASES, find_moves
-from director.tools.providers.animatic import render_animatic
+from fakes.loopback import clip
 
 
 @dataclass
@@ -237,55 +230,8 @@ def _handler_for(service: LoopbackService) -> type[BaseHTTPRequestHandler]:
 
 # --- clips ---------------------------------------------------------------------------------
 
-_CLIPS: dict[tuple[object, ...], bytes] = {}
-_CLIPS_LOCK = threading.Lock()
-
-
-def hints_from_prompt(prompt: str) -> ShotHints:
-    """What a model would take from the prompt: the named camera move and the key light side."""
-    moves = [key for key, _, _ in find_moves(prompt) if key in MOVE_PHRASES]
-    lowered = prompt.lower()
-    side = "right" if "camera-right" in lowered or "camera right" in lowered else "left"
-    return ShotHints(camera_move=moves[0] if moves else "static", light_side=side)  # type: ignore[arg-type]
-
 
 def clip_bytes(duration_s: float, width: int, height: int, prompt: str, fps: int = 24) -> bytes:
-    """A real H.264 MP4 of the given length and size performing the prompt's camera move."""
-    hints = hints_from_prompt(prompt)
-    key = (duration_s, width, height, fps, hints.camera_move, hints.light_side)
-    with _CLIPS_LOCK:
-        if key in _CLIPS:
-            return _CLIPS[key]
-        request = GenerationRequest(
-            shot_index=0, model="animatic", provider="animatic", prompt=prompt[:200],
-            duration_s=duration_s, width=width, height=height, fps=fps, hints=hints,
-        )
-        with tempfile.TemporaryDirectory() as folder:
-            path = render_animatic(request, Path(folder) / "clip.mp4")
-            if hints.camera_move == "static":
-                path = _add_moving_subject(path, Path(folder) / "moving.mp4", fps)
-            _CLIPS[key] = path.read_bytes()
-        return _CLIPS[key]
-
-
-def _add_moving_subject(source: Path, dest: Path, fps: int) -> Path:
-    """A locked-off camera still sees its subject act: slide a textured block across the
-    frame, as a model animates the action, so motion QC finds movement but no camera move."""
-    with av.open(str(source)) as src, av.open(str(dest), "w", format="mp4") as out:
-        frames = [f.to_ndarray(format="rgb24") for f in src.decode(src.streams.video[0])]
-        h, w = frames[0].shape[:2]
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        bw, bh = (w // 5) & ~1, (h // 4) & ~1
-        cell = max(4, bw // 8)
-        yy, xx = np.mgrid[0:bh, 0:bw]
-        block = np.where(((yy // cell + xx // cell) % 2)[..., None] == 0, 230, 30)
-        for i, rgb in enumerate(frames):
-            x = int((w - bw) * (0.2 + 0.6 * i / max(1, len(frames) - 1)))
-            y = (h - bh) // 2
-            rgb[y : y + bh, x : x + bw] = block.astype(np.uint8)
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return dest
+    """A real H.264 MP4 of the given length and size performing the prompt's camera move (the
+    same cached renderer the other fakes use)."""
+    return clip(width, height, duration_s, prompt, fps)

@@ -25,6 +25,7 @@ from director.tools.providers import kling_body as kb
 from director.tools.providers.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
+    POLL_RETRY,
     LoopClient,
     RetryPolicy,
     check_base_url,
@@ -65,6 +66,7 @@ class KlingProvider:
         base_url: str = DEFAULT_BASE,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         retry: RetryPolicy = DEFAULT_RETRY,
+        poll_retry: RetryPolicy = POLL_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     ) -> None:
@@ -72,7 +74,7 @@ class KlingProvider:
         self.base_url = check_base_url(base_url, "kling base URL")
         self.max_concurrency = max_concurrency
         self._token = KlingToken(access_key, secret_key)
-        self._retry = retry
+        self._retry, self._poll_retry = retry, poll_retry
         self._log = TaskLog(self.work_dir, self.name)
         self._clients = LoopClient(
             lambda: make_client(base_url=self.base_url, transport=transport, timeout=timeout)
@@ -85,26 +87,21 @@ class KlingProvider:
 
     # --- calls -----------------------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _call(self, method: str, path: str, *, policy: RetryPolicy | None = None,
+                    **kwargs: Any) -> httpx.Response:
         """Send with retries; on an auth code sign a fresh token and try exactly once more."""
-        response = await self._send(method, path, **kwargs)
+        response = await self._send(method, path, policy or self._retry, **kwargs)
         code, _, _ = kb.envelope(response)
         if code in kb.AUTH_CODES:
             self._token.invalidate()
-            response = await self._send(method, path, **kwargs)
+            response = await self._send(method, path, policy or self._retry, **kwargs)
         return response
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _send(self, method: str, path: str, policy: RetryPolicy,
+                    **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": self._token.header(), "Content-Type": "application/json"}
-        return await send(
-            self._clients.get(),
-            method,
-            path,
-            policy=self._retry,
-            should_retry=kb.should_retry,
-            headers=headers,
-            **kwargs,
-        )
+        return await send(self._clients.get(), method, path, policy=policy,
+                          should_retry=kb.should_retry, headers=headers, **kwargs)
 
     async def check(self) -> str:
         """One cheap authenticated call (list the newest task; nothing is rendered or billed)."""
@@ -167,7 +164,8 @@ class KlingProvider:
 
     async def poll(self, ref: TaskRef) -> TaskStatus:
         path = ref.urls.get("status") or f"/v1/videos/text2video/{ref.task_id}"
-        response = await self._call("GET", path)
+        # A poll is repeated by the caller anyway: a failing one is reported soon.
+        response = await self._call("GET", path, policy=self._poll_retry)
         code, _, data = kb.envelope(response)
         if response.status_code != 200 or code != 0:
             raise kb.error_for(response, f"query {ref.task_id}")

@@ -30,6 +30,7 @@ from director.tools.providers import guards
 from director.tools.providers.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
+    POLL_RETRY,
     RETRY_STATUSES,
     LoopClient,
     RetryPolicy,
@@ -140,6 +141,7 @@ class PiAPIProvider:
         base_url: str = DEFAULT_BASE,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         retry: RetryPolicy = DEFAULT_RETRY,
+        poll_retry: RetryPolicy = POLL_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     ) -> None:
@@ -149,7 +151,7 @@ class PiAPIProvider:
         self._loopback = self.base_url.startswith("http:")
         self.max_concurrency = max_concurrency
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key, "PIAPI_API_KEY")
-        self._retry = retry
+        self._retry, self._poll_retry = retry, poll_retry
         self._log = TaskLog(self.work_dir, self.name)
         self._clients = LoopClient(
             lambda: make_client(base_url=self.base_url, transport=transport, timeout=timeout)
@@ -159,9 +161,10 @@ class PiAPIProvider:
         return f"PiAPIProvider(base_url={self.base_url!r})"
 
     async def _send(self, method: str, path: str, *, idempotent: bool,
-                    **kwargs: Any) -> httpx.Response:
+                    policy: RetryPolicy | None = None, **kwargs: Any) -> httpx.Response:
         return await send(
-            self._clients.get(), method, path, policy=self._retry, idempotent=idempotent,
+            self._clients.get(), method, path, policy=policy or self._retry,
+            idempotent=idempotent,
             headers={"X-API-Key": self._key.reveal(), "Content-Type": "application/json"},
             **kwargs,
         )
@@ -201,7 +204,8 @@ class PiAPIProvider:
 
     async def poll(self, ref: TaskRef) -> TaskStatus:
         path = ref.urls.get("status") or f"/api/v1/task/{ref.task_id}"
-        response = await self._send("GET", path, idempotent=True)
+        # A poll is repeated by the caller anyway: a failing one is reported soon.
+        response = await self._send("GET", path, idempotent=True, policy=self._poll_retry)
         code, _, task = envelope(response)
         if response.status_code != 200 or code not in (None, *_OK_CODES) or not task:
             raise error_from(response, f"get task {ref.task_id}", self._key)

@@ -42,6 +42,7 @@ ACTION_PERIOD_S = 2.0
 _SUBJECT_BOX = (0.38, 0.62, 0.25, 0.75)
 """Where the subject stands on the storyboard (x0, x1, y0, y1 as fractions of the frame)."""
 _BLACK_Y, _GREY_UV = 16, 128  # limited-range black
+_AUDIO_RATE = 48_000
 
 
 def faulted_request(request: GenerationRequest, faults: dict[str, dict]) -> GenerationRequest:
@@ -136,6 +137,10 @@ def render_sim(
         stream.codec_context.thread_type = "FRAME"
         stream.codec_context.gop_size = 2 * request.fps
         stream.options = dict(H264_OPTIONS)
+        # Streams are declared before the first packet is written.
+        sound = out.add_stream("aac", rate=_AUDIO_RATE) if request.audio else None
+        if sound is not None:
+            sound.layout = "mono"
         for i in range(frames):
             j = i if i < stall[0] else max(stall[0] - 1, i - (stall[1] - stall[0]))
             j = min(max(j, 0), content - 1)
@@ -155,4 +160,21 @@ def render_sim(
             if progress is not None and (i % request.fps == 0 or i == frames - 1):
                 progress((i + 1) / frames)
         out.mux(stream.encode(None))
+        if sound is not None:
+            _room_tone(out, sound, frames / request.fps)
     return Path(dest)
+
+
+def _room_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float,
+               rate: int = _AUDIO_RATE) -> None:
+    """Native audio, as models with sound return it: a quiet 120 Hz hum for the clip's length."""
+    chunk = 1024
+    total = int(seconds * rate)
+    for start in range(0, total, chunk):
+        n = min(chunk, total - start)
+        t = (np.arange(start, start + n) / rate).astype(np.float32)
+        samples = (0.03 * np.sin(2 * np.pi * 120 * t)).astype(np.float32)[None, :]
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = rate, start
+        out.mux(stream.encode(frame))
+    out.mux(stream.encode(None))
