@@ -36,8 +36,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on 
 class DevTools:
     """A minimal DevTools-protocol client for one page target."""
 
-    def __init__(self, ws_url: str) -> None:
-        self.ws = connect(ws_url, max_size=64 * 1024 * 1024, open_timeout=10)
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
         self.ids = itertools.count(1)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
@@ -63,9 +63,6 @@ class DevTools:
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {expression}")
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
@@ -85,11 +82,9 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
         port = int(port_file.read_text().splitlines()[0])
         targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
         page = next(t for t in targets if t["type"] == "page")
-        tools = DevTools(page["webSocketDebuggerUrl"])
-        try:
-            yield tools
-        finally:
-            tools.close()
+        with connect(page["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024,
+                     open_timeout=10) as ws:
+            yield DevTools(ws)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -13,11 +13,9 @@ import pytest
 from fakes.scripted import Fault, LoopbackService, Reply, Route, clip_bytes
 
 from director.errors import ProviderError
+from director.tools.providers.download import check_download_url, download_video, fetch_bytes
 from director.tools.providers.http import (
     RetryPolicy,
-    check_download_url,
-    download_video,
-    fetch_bytes,
     make_client,
     retry_after_s,
     send,

@@ -70,10 +70,11 @@ def theme() -> gr.themes.Base:
 
 CSS = f"""
 .gradio-container{{max-width:1560px !important;margin:0 auto}}
-#vd-header{{display:flex;align-items:center;gap:14px;padding:6px 4px 2px}}
+#vd-header{{display:flex;flex-direction:column;align-items:flex-start;gap:2px;
+  padding:6px 4px 2px}}
 #vd-header h1{{white-space:nowrap;font-size:20px;margin:0;letter-spacing:.04em;color:{_TEXT}}}
 #vd-header .mark{{color:{_ACCENT};margin-right:4px}}
-#vd-header .tag{{white-space:nowrap;color:{_MUTED};font-size:13px}}
+#vd-header .tag{{color:{_MUTED};font-size:13px}}
 .vd-meter{{background:{_PANEL};border:1px solid {_LINE};border-radius:10px;padding:10px 14px}}
 .vd-meter .row{{display:flex;justify-content:space-between;align-items:baseline;gap:12px;
   font-size:13px;color:{_MUTED}}}

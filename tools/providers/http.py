@@ -1,4 +1,4 @@
-"""What every HTTP adapter shares: a client factory, retries with backoff, and a safe download.
+"""What every HTTP adapter shares: a client factory, per-loop clients, and retries with backoff.
 
 - `make_client` builds an httpx.AsyncClient with explicit timeouts and no automatic redirects.
 - `LoopClient` keeps one client per event loop (a CLI may call asyncio.run once per step, and an
@@ -6,30 +6,22 @@
 - `send` retries 429, 5xx and connection failures with exponential backoff and jitter, honouring
   Retry-After; it returns the last response so the adapter maps the service's own error body
   (it lives in retry.py and is re-exported here with the rest of the retry vocabulary).
-- `download_video` fetches a result over https (plain http only to loopback, for tests), follows
-  a bounded number of redirects, caps the size, streams to a temp file beside `dest`, checks the
-  file decodes as video with PyAV and only then renames it to `dest`; `fetch_bytes` does the
-  same for a small file kept in memory (an image).
+- `check_base_url` accepts a service base URL only when keys may travel to it.
 
-Nothing here logs or raises with headers or query strings: signed URLs and keys stay out of
-messages.
+Downloads of results live in download.py. Nothing here logs or raises with headers or query
+strings: signed URLs and keys stay out of messages.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
-import os
-import tempfile
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
-import av
 import httpx
 
-from director.errors import DirectorError, ProviderError
+from director.errors import DirectorError
 from director.tools.providers.retry import (
     DEFAULT_RETRY,
     NOT_ACTED_STATUSES,
@@ -47,11 +39,8 @@ from director.tools.providers.retry import (
 )
 
 __all__ = [
-    "DEFAULT_MAX_BYTES",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
-    "DOWNLOAD_TIMEOUT",
-    "MAX_REDIRECTS",
     "NOT_ACTED_STATUSES",
     "POLL_RETRY",
     "RETRY_STATUSES",
@@ -60,15 +49,10 @@ __all__ = [
     "RetryPolicy",
     "Sleep",
     "check_base_url",
-    "check_download_url",
-    "check_video",
     "default_should_retry",
-    "download_video",
-    "fetch_bytes",
     "is_loopback",
     "make_client",
     "may_have_run",
-    "open_result",
     "retry_after_s",
     "retrying",
     "send",
@@ -78,13 +62,6 @@ __all__ = [
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """30 s to read or write, 10 s to connect: API calls answer fast; renders are polled."""
-DOWNLOAD_TIMEOUT = httpx.Timeout(120.0, connect=15.0)
-"""Per-chunk limits for result downloads (a CDN may pause between chunks)."""
-DEFAULT_MAX_BYTES = 1 << 30
-"""1 GiB: far above a 15 s 4K clip, low enough to stop a runaway response."""
-MAX_REDIRECTS = 5
-"""Redirect hops a download may follow (CDNs usually need one or two)."""
-_CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization")
 
 
 def make_client(
@@ -163,9 +140,6 @@ def check_base_url(url: str, what: str) -> str:
     raise DirectorError(f"{what}={url!r} must be an https URL (http only for a loopback address)")
 
 
-# --- download ------------------------------------------------------------------------------
-
-
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine (localhost, 127.0.0.0/8, ::1)."""
     if host.lower() == "localhost":
@@ -174,227 +148,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def check_download_url(url: str | httpx.URL, *, allow_loopback_http: bool = False) -> httpx.URL:
-    """The parsed URL if it may be fetched: https anywhere, http only to a loopback address and
-    only when `allow_loopback_http`. Raises ProviderError(retryable=False) otherwise."""
-    parsed = httpx.URL(str(url))
-    if parsed.scheme == "https" and parsed.host:
-        return parsed
-    if parsed.scheme == "http" and allow_loopback_http and is_loopback(parsed.host):
-        return parsed
-    raise ProviderError(
-        f"refusing to download from {parsed.scheme or 'a schemeless'} URL {where(parsed)}: "
-        "results are fetched over https only"
-    )
-
-
-def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
-    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
-
-
-def check_video(path: Path) -> None:
-    """Raise ProviderError(retryable=True) unless `path` holds a video stream whose every frame
-    decodes and whose frame count matches what its container declares (a cut-off download of a
-    faststart MP4 still opens, but ends early)."""
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise ProviderError("the download holds no video stream", retryable=True)
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            declared = stream.frames
-            decoded = sum(1 for _ in container.decode(stream))
-    except ProviderError:
-        raise
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ProviderError(
-            f"the download is not a readable video: {reason}", retryable=True
-        ) from None
-    if decoded == 0:
-        raise ProviderError("the download holds no decodable frames", retryable=True)
-    if declared and decoded < declared:
-        raise ProviderError(
-            f"the download is cut short: {decoded} of {declared} frames decode", retryable=True
-        )
-
-
-@contextlib.asynccontextmanager
-async def open_result(
-    client: httpx.AsyncClient,
-    url: str | httpx.URL,
-    *,
-    allow_loopback_http: bool = False,
-    max_redirects: int = MAX_REDIRECTS,
-) -> AsyncIterator[tuple[httpx.Response, httpx.URL]]:
-    """The streamed 200 response for a result URL and where it finally came from, after at
-    most `max_redirects` hops, each checked with `check_download_url`. Credential headers go
-    only to the client's own origin. A non-200 answer raises ProviderError (retryable for
-    429/5xx)."""
-    target = check_download_url(url, allow_loopback_http=allow_loopback_http)
-    for _hop in range(max_redirects + 1):
-        request = client.build_request("GET", target)
-        if not (client.base_url.host and _same_origin(target, client.base_url)):
-            for name in _CREDENTIAL_HEADERS:
-                request.headers.pop(name, None)
-        response = await client.send(request, stream=True)
-        try:
-            if response.is_redirect:
-                location = response.headers.get("location", "")
-                target = check_download_url(
-                    target.join(location), allow_loopback_http=allow_loopback_http
-                )
-                continue
-            _check_status(response, target)
-            yield response, target
-            return
-        finally:
-            await response.aclose()
-    raise ProviderError(f"download from {where(url)} redirected more than {max_redirects} times")
-
-
-async def download_video(
-    client: httpx.AsyncClient | None,
-    url: str,
-    dest: Path,
-    *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    allow_loopback_http: bool = False,
-    max_redirects: int = MAX_REDIRECTS,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    sleep: Sleep = asyncio.sleep,
-) -> Path:
-    """Fetch the video at `url` into `dest` and return `dest`; all or nothing.
-
-    `client` may be an adapter's client (its transport and timeouts are used; credential
-    headers are sent only to the client's own origin) or None for a fresh one. Every hop must
-    pass `check_download_url`. The body streams into a temp file beside `dest` (stopping the
-    moment it passes `max_bytes`), is checked with `check_video`, and is renamed onto `dest`
-    only when whole. Transient failures (connection, 429/5xx, a cut-off, empty or undecodable
-    body) are retried under `policy`, then raise ProviderError(retryable=True); a refused URL,
-    a 4xx, a text page instead of a video or a body over `max_bytes` raise
-    ProviderError(retryable=False). On any failure nothing is left at `dest` by this call.
-    """
-    dest = Path(dest)
-    check_download_url(url, allow_loopback_http=allow_loopback_http)
-    own = client is None
-    active = client or make_client(timeout=DOWNLOAD_TIMEOUT)
-    try:
-
-        async def attempt() -> Path:
-            async with open_result(
-                active, url, allow_loopback_http=allow_loopback_http, max_redirects=max_redirects
-            ) as (response, target):
-                await _stream_to(response, dest, max_bytes, target)
-            return dest
-
-        return await retrying(
-            attempt, label=f"download {where(url)}", policy=policy, idempotent=True, sleep=sleep
-        )
-    except httpx.HTTPError as exc:  # connection failures, and bodies that fail to decode
-        raise ProviderError(
-            f"download from {where(url)} failed after {policy.attempts} tries: "
-            f"{type(exc).__name__}",
-            retryable=True,
-        ) from None
-    finally:
-        if own:
-            await active.aclose()
-
-
-async def fetch_bytes(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    max_bytes: int,
-    allow_loopback_http: bool = False,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    what: str,
-) -> bytes:
-    """A small result file (an image) in memory, fetched like `download_video` fetches a clip:
-    https only, bounded redirects, no credentials off the client's origin, transient failures
-    retried, and reading stops the moment the body passes `max_bytes`."""
-
-    async def attempt() -> bytes:
-        async with open_result(client, url, allow_loopback_http=allow_loopback_http) as (
-            response,
-            target,
-        ):
-            _check_declared(response, max_bytes, target)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ProviderError(f"{what}: {where(target)} passed the {max_bytes} byte cap")
-                chunks.append(chunk)
-            return b"".join(chunks)
-
-    try:
-        return await retrying(attempt, label=f"{what} fetch {where(url)}", policy=policy)
-    except httpx.HTTPError as exc:
-        raise ProviderError(
-            f"{what}: fetching {where(url)} failed: {type(exc).__name__}", retryable=True
-        ) from None
-
-
-def _check_status(response: httpx.Response, target: httpx.URL) -> None:
-    if response.status_code == 200:
-        return
-    message = f"download from {where(target)} answered HTTP {response.status_code}"
-    raise ProviderError(message, retryable=response.status_code in RETRY_STATUSES)
-
-
-def _check_declared(response: httpx.Response, max_bytes: int, target: httpx.URL) -> None:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise ProviderError(
-            f"download from {where(target)} is {int(declared)} bytes, over the {max_bytes} cap"
-        )
-
-
-_TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml")
-"""Content types of error pages, never of a clip: a proxy's HTML 502 served with status 200."""
-
-
-async def _stream_to(
-    response: httpx.Response, dest: Path, max_bytes: int, target: httpx.URL
-) -> None:
-    _check_declared(response, max_bytes, target)
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind.startswith(_TEXT_TYPES):
-        raise ProviderError(
-            f"download from {where(target)} answered a {kind} page instead of a video"
-        )
-    declared = response.headers.get("content-length", "")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".part.mp4")
-    tmp = Path(name)
-    try:
-        size = 0
-        with os.fdopen(fd, "wb") as fh:
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ProviderError(
-                        f"download from {where(target)} passed the {max_bytes} byte cap"
-                    )
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # Content-Length counts the bytes on the wire (compressed, under a Content-Encoding);
-        # a body already in memory (a test transport) was never counted on the wire.
-        received = response.num_bytes_downloaded or size
-        if declared.isdigit() and received != int(declared):
-            raise ProviderError(
-                f"download from {where(target)} ended after {received} of {declared} bytes",
-                retryable=True,
-            )
-        if size == 0:
-            raise ProviderError(f"download from {where(target)} was empty", retryable=True)
-        await asyncio.to_thread(check_video, tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

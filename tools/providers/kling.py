@@ -22,6 +22,7 @@ from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.tools.providers import guards
 from director.tools.providers import kling_body as kb
+from director.tools.providers.download import download_video
 from director.tools.providers.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
@@ -29,7 +30,6 @@ from director.tools.providers.http import (
     LoopClient,
     RetryPolicy,
     check_base_url,
-    download_video,
     make_client,
     send,
     where,

@@ -28,14 +28,13 @@ from director.errors import ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.tools.catalog import ModelSpec
 from director.tools.providers import guards
+from director.tools.providers.download import DEFAULT_MAX_BYTES, check_video
 from director.tools.providers.http import (
-    DEFAULT_MAX_BYTES,
     DEFAULT_RETRY,
     NOT_ACTED_STATUSES,
     POLL_RETRY,
     PerLoop,
     RetryPolicy,
-    check_video,
     may_have_run,
     retrying,
 )

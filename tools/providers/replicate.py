@@ -26,14 +26,13 @@ from director.errors import ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.tools.catalog import ModelSpec
 from director.tools.providers import guards
+from director.tools.providers.download import DEFAULT_MAX_BYTES, download_video
 from director.tools.providers.http import (
-    DEFAULT_MAX_BYTES,
     DEFAULT_RETRY,
     POLL_RETRY,
     RETRY_STATUSES,
     LoopClient,
     RetryPolicy,
-    download_video,
     make_client,
     send,
     unsure_create,

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from director.errors import ProviderError
+from director.tools.providers.download import fetch_bytes
 from director.tools.providers.fal import FalQueue
-from director.tools.providers.http import fetch_bytes
 from director.tools.providers.images.base import (
     ImageModel,
     Size,

@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 from director.errors import ProviderError
-from director.tools.providers.http import fetch_bytes
+from director.tools.providers.download import fetch_bytes
 from director.tools.providers.images.base import (
     ImageModel,
     Size,
