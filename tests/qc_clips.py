@@ -1,16 +1,40 @@
 """Small synthetic clips for the QC tests: a random texture moved by a known camera, written
-with PyAV, so every test knows the truth it checks against."""
+with PyAV, so every test knows the truth it checks against; and the fixture-sized labelled set
+(bench/qcset.py) that the clip-set and accuracy tests share."""
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
+import pytest
 
 W, H, FPS = 320, 180, 24
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+FIXTURE_SEED = 11
+"""Seed of the fixture-sized labelled set: not the bench's seeds 0 and 1."""
+
+
+def labelled_set(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> list:
+    """The fixture-sized labelled set (one clip per camera move and defect type, 640x360, 3 s).
+
+    Built once and kept in pytest's cache folder (or, with the cache plugin off, once per
+    session), in a folder named by a hash of the generator's source: clips are cached by spec,
+    and a changed generator gets a fresh folder, never stale clips."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    import qcset
+
+    source = b"".join(p.read_bytes() for p in sorted(BENCH.glob("qcset*.py")))
+    name = f"qcset-{hashlib.sha256(source).hexdigest()[:12]}"
+    cache = getattr(config, "cache", None)
+    folder = cache.mkdir(name) if cache is not None else tmp_path_factory.getbasetemp() / name
+    return qcset.generate(folder, n_per_class=1, seed=FIXTURE_SEED, small=True)
 
 
 def texture(seed: int = 0, size: tuple[int, int] = (2 * W, 2 * H)) -> np.ndarray:

@@ -155,13 +155,23 @@ def test_choose_honours_budget() -> None:
                        budget_left_usd=0.10)
 
 
-@pytest.mark.parametrize("provider", ["animatic", "sim"])
-def test_animatic_always_for_local_providers(provider: str) -> None:
+def test_animatic_always_for_the_local_provider() -> None:
     for tier in ("draft", "final"):
-        spec = catalog.choose(tier, provider, aspect_ratio="1:1", audio=True, duration_s=7.5,
+        spec = catalog.choose(tier, "animatic", aspect_ratio="1:1", audio=True, duration_s=7.5,
                               budget_left_usd=0.0)
         assert spec.id == "animatic"
-    assert catalog.default_model("final", provider).id == "animatic"
+    assert catalog.default_model("final", "animatic").id == "animatic"
+
+
+def test_the_simulator_routes_like_the_real_services() -> None:
+    # sim stands in for every service: tiers pick real models with real prices.
+    draft = catalog.choose("draft", "sim", aspect_ratio="16:9", audio=False, duration_s=5)
+    final = catalog.choose("final", "sim", aspect_ratio="16:9", audio=False, duration_s=5)
+    assert draft.family != "animatic" and final.family != "animatic"
+    assert final.quality > draft.quality
+    assert catalog.price(final, 5, False) > catalog.price(draft, 5, False) > 0
+    assert all("sim" in m.providers and m.providers[0] != "sim" for m in catalog.models())
+    assert catalog.get("animatic").providers == ["animatic", "sim"]
 
 
 def test_unknown_provider_and_tier() -> None:

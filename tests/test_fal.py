@@ -152,8 +152,8 @@ def test_a_dropped_submit_is_not_sent_twice(fal: FalFake, tmp_path: Path) -> Non
 
 
 def test_slow_status_times_out_then_recovers(fal: FalFake, tmp_path: Path) -> None:
-    fal.slow("status", 0.6)
-    provider = adapter(fal, tmp_path, client_factory=lambda: make_client(timeout=0.3))
+    fal.slow("status", 2.0)  # far past the timeout, so a busy machine cannot blur the two
+    provider = adapter(fal, tmp_path, client_factory=lambda: make_client(timeout=1.0))
 
     async def go():
         ref = await provider.submit(request(), "k")
@@ -282,3 +282,19 @@ def test_a_proxy_page_on_status_is_polled_again(fal: FalFake, tmp_path: Path) ->
         asyncio.run(provider.poll(ref))
     assert caught.value.retryable and "502" in str(caught.value) and "<" not in str(caught.value)
     assert asyncio.run(provider.poll(ref)).state == "queued"
+
+
+def test_urls_on_the_upstream_host_are_followed_on_the_configured_one(fal: FalFake,
+                                                                       tmp_path: Path) -> None:
+    """Behind a gateway (FAL_QUEUE_BASE) fal's answers name queue.fal.run: the paid request is
+    kept and followed on the gateway, and the key never goes to the upstream host."""
+    fal.public_base = "https://queue.fal.run"
+    provider = adapter(fal, tmp_path)
+
+    async def go():
+        ref = await provider.submit(request(), "k")
+        return ref, await until_done(provider, ref)
+
+    ref, seen = asyncio.run(go())
+    assert seen[-1].state == "succeeded" and len(fal.routed("submit")) == 1
+    assert all(url.startswith(fal.base_url) for url in ref.urls.values())

@@ -3,6 +3,8 @@ a retake should change; and the `director inspect` command around it."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -13,9 +15,12 @@ import pytest
 from conftest import director_cmd, reference_brief
 from qc_clips import moving_clip, write
 
-from director.film import CameraMove, GenerationRequest, ShotHints
+from director.film import CameraMove, Finding, GenerationRequest, ShotHints
+from director.plan import Plan
 from director.tools.providers.animatic import render_animatic
 from director.tools.qc.inspector import inspect_take
+from director.tools.qc.judge import JudgeResult
+from director.tools.qc.judge_spec import JudgeSpec
 
 
 def _request(move: CameraMove = "pan_right", **update: object) -> GenerationRequest:
@@ -106,7 +111,6 @@ def test_cli_json_report(pan_clip: Path) -> None:
 
 def test_cli_checks_a_clip_against_a_plan_shot(tmp_path: Path) -> None:
     from director.agent.requests import first_request
-    from director.plan import Plan
 
     planned = _director("plan", str(reference_brief("neon-rain.md")), "--json")
     assert planned.returncode == 0, planned.stderr
@@ -127,6 +131,40 @@ def test_cli_checks_a_clip_against_a_plan_shot(tmp_path: Path) -> None:
     assert data["passed"] is True
     bad = _director("inspect", str(clip), *spec, "--shot", "99")
     assert bad.returncode == 2 and "--shot" in bad.stderr and "Traceback" not in bad.stderr
+    _judged_against_the_plan_shot(clip, tmp_path / "plan.json", plan)
+
+
+class _FakeJudge:
+    """Stands in for the vision judge: fails the lighting and keeps what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[JudgeSpec] = []
+
+    def judge(self, path: Path, spec: JudgeSpec) -> JudgeResult:
+        self.asked.append(spec)
+        return JudgeResult(
+            findings=[Finding(check="judge:lighting", message="key light from the right",
+                              variable="lighting")]
+        )
+
+
+def _judged_against_the_plan_shot(clip: Path, plan_path: Path, plan: Plan) -> None:
+    """`director inspect --spec` hands the judge the shot with its bible resolved, and prints
+    the judge's finding with the pixels' verdict."""
+    from director.ui.inspect_cmd import inspect_command
+
+    judge = _FakeJudge()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = inspect_command(clip, plan_path, 1, True, judge=judge)  # type: ignore[arg-type]
+    data = json.loads(out.getvalue())
+    assert code == 1 and data["passed"] is False
+    assert [(f["check"], f["variable"]) for f in data["findings"]] == [
+        ("judge:lighting", "lighting")
+    ]
+    (asked,) = judge.asked
+    assert asked == JudgeSpec.from_shot(plan.shots[0].shot, plan.bible)
+    assert asked.subject.startswith(plan.shots[0].shot.subject)
 
 
 @pytest.mark.parametrize("target", ["missing.mp4", "text.mp4"])

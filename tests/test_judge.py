@@ -1,6 +1,7 @@
 """The vision judge, faked at the HTTP transport: eight frames go out, the blind caption comes
 first and knows nothing of the prompt, the verdict is held to a strict schema, and every way the
-model can fail becomes a warning, never a crash or a leaked key."""
+model can fail becomes a warning, never a crash or a leaked key. Wired into inspect_take, it adds
+one finding per failed element next to the pixels' own."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from director.film import Bible, Lighting, Location, Shot
+from director.film import (
+    Bible,
+    GenerationRequest,
+    Lighting,
+    Location,
+    PromptSpec,
+    Shot,
+    ShotHints,
+)
+from director.tools.qc.inspector import inspect_take
 from director.tools.qc.judge import ELEMENTS, JudgeSettings, JudgeSpec, make_judge
 
 KEY = "sk-test-0123456789abcdefSECRET"
@@ -271,3 +281,100 @@ def test_settings_refuse_nonsense() -> None:
 
     with pytest.raises(DirectorError, match="DIRECTOR_LLM_RETRIES"):
         JudgeSettings.from_env({**ENV, "DIRECTOR_LLM_RETRIES": "lots"})
+
+
+def _request(**hints: str) -> GenerationRequest:
+    return GenerationRequest(
+        shot_index=0,
+        model="kling-v2-6-pro",
+        provider="kling",
+        prompt="A chef in a white double-breasted jacket plates a saffron risotto at night.",
+        duration_s=2.0,
+        width=320,
+        height=180,
+        fps=24,
+        hints=ShotHints(light_side="right", colour_temperature_k=3200, **hints),
+    )
+
+
+PROMPT_SPEC = PromptSpec(
+    shot_index=0,
+    subject="a chef in a white double-breasted jacket plates a saffron risotto",
+    camera="medium shot, eye level, 50mm, locked off",
+    environment="a steel restaurant kitchen pass at night, tungsten practical camera-right",
+    atmosphere="Kodak 5219 grain, amber and steel palette",
+)
+
+
+def test_inspect_take_adds_the_judges_element_findings(take: Path) -> None:
+    request = _request(subject="a chef in a white jacket", action="plates a saffron risotto")
+    pixels = inspect_take(take, request)
+    endpoint = Endpoint(ok(CAPTION), ok(_verdict(failing=("environment", "lighting"))))
+    report = inspect_take(take, request, judge=_judge(endpoint), spec=PROMPT_SPEC)
+    extra = [f for f in report.findings if f not in pixels.findings]
+    judged = [(f.check, f.variable, f.severity) for f in extra]
+    assert judged == [
+        ("judge:environment", "environment", "fail"),
+        ("judge:lighting", "lighting", "fail"),
+    ]
+    assert not report.passed
+    # The pixels' own verdicts are untouched, the camera among them.
+    assert report.camera == pixels.camera and report.defects == pixels.defects
+    asked = _text(endpoint.requests[1])
+    assert "- subject: a chef in a white jacket" in asked  # the hints come first
+    assert "- environment: a steel restaurant kitchen pass at night" in asked
+    assert "key light from camera-right, about 3200K" in asked
+    assert "Kodak 5219" in asked
+    assert "camera" not in _schema_props(endpoint.requests[1])
+
+
+def test_inspect_take_reads_the_elements_from_the_request_alone(take: Path) -> None:
+    endpoint = Endpoint(ok(CAPTION), ok(_verdict()))
+    report = inspect_take(take, _request(action="plates a saffron risotto"), judge=_judge(endpoint))
+    assert not [f for f in report.findings if f.check.startswith("judge")]
+    asked = _text(endpoint.requests[1])
+    assert "- action: plates a saffron risotto" in asked
+    # What the hints do not say is read from the prompt text.
+    assert "- environment: whatever this prompt says about it: A chef in a white" in asked
+
+
+def test_an_element_the_shot_does_not_describe_never_fails() -> None:
+    bare = GenerationRequest(shot_index=0, model="m", provider="p", prompt="", duration_s=2,
+                             width=320, height=180)
+    spec = JudgeSpec.from_request(bare)
+    assert all(not spec.specified(e) for e in ELEMENTS)
+    spec = JudgeSpec.from_request(_request(subject="a chef"))
+    assert spec.specified("subject") and spec.specified("lighting")
+
+
+def test_a_judge_that_fails_only_warns_and_inspection_completes(take: Path) -> None:
+    request = _request(action="plates a saffron risotto")
+    pixels = inspect_take(take, request)
+    endpoint = Endpoint(*(status(503) for _ in range(4)))
+    report = inspect_take(take, request, judge=_judge(endpoint), spec=PROMPT_SPEC)
+    extra = [f for f in report.findings if f not in pixels.findings]
+    assert [(f.check, f.severity) for f in extra] == [("judge", "warn")]
+    assert "HTTP 503 after retries" in extra[0].message and KEY not in extra[0].message
+    assert report.passed == pixels.passed and report.camera == pixels.camera
+
+
+def test_a_judge_that_raises_cannot_crash_inspection(
+    take: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = _judge(Endpoint())
+
+    def broken(path: Path, spec: JudgeSpec) -> None:
+        raise RuntimeError(f"bug in the judge, key {KEY}")
+
+    monkeypatch.setattr(judge, "judge", broken)
+    report = inspect_take(take, _request(), judge=judge, spec=SPEC)
+    (warn,) = [f for f in report.findings if f.check == "judge"]
+    assert warn.severity == "warn" and "bug in the judge" in warn.message
+    assert KEY not in warn.message
+    assert report.camera is not None
+
+
+def test_no_judge_without_a_request_to_judge_against(take: Path) -> None:
+    endpoint = Endpoint()
+    report = inspect_take(take, None, judge=_judge(endpoint))
+    assert endpoint.requests == [] and not report.findings

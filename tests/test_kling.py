@@ -300,11 +300,12 @@ def test_duplicate_external_id_is_answered_by_the_existing_task(fake: KlingFake,
 
 
 def test_slow_create_that_times_out_still_makes_one_task(fake: KlingFake, tmp_path: Path) -> None:
-    fake.inject("create", Fault.slow(0.6))
-    p = provider(fake, tmp_path, timeout=0.3)
+    fake.inject("create", Fault.slow(1.5))
+    p = provider(fake, tmp_path, timeout=0.5)
     ref = run(p.submit(req(), KEY))
-    time.sleep(0.5)  # let the slow request finish on the server
+    fake.wait_answered()  # the slow request reaches Kling after its retry: a duplicate
     assert len(fake.tasks) == 1 and ref.task_id in fake.tasks
+    assert len(fake.calls("create")) == 2
 
 
 def test_projects_with_the_same_name_get_distinct_external_ids(fake: KlingFake,
@@ -419,3 +420,11 @@ def test_html_proxy_page_on_query_is_retryable_and_not_pasted(fake: KlingFake,
         run(p.poll(ref))
     assert caught.value.retryable and "<" not in str(caught.value)
     assert "502" in str(caught.value)
+
+
+def test_a_webp_data_url_is_refused_before_any_request(fake: KlingFake, tmp_path: Path) -> None:
+    request = req("kling-v2-6-pro", width=1920, height=1080,
+                  first_frame="data:image/webp;base64,UklGRg==")
+    with pytest.raises(ProviderError, match="jpg or png"):
+        run(provider(fake, tmp_path).submit(request, KEY))
+    assert fake.requests == []

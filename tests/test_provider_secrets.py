@@ -34,6 +34,7 @@ from director.tools.providers.remote import Secret
 from director.tools.providers.replicate import ReplicateProvider
 
 FAST = RetryPolicy(attempts=2, initial_s=0.01, max_s=0.02, jitter_s=0.0)
+KLING_KEYS = ("AK-SEKRET-kling-access", "SK-SEKRET-kling-secret-0123456789abcdef")
 PROMPT = "A paper boat drifts on a puddle, slow dolly-in, 50mm, key light from camera-left."
 
 
@@ -59,7 +60,7 @@ class Case:
 
 
 def _kling_fake() -> Any:
-    return KlingFake(access_key="AK-SEKRET-kling-access", secret_key="SK-SEKRET-kling-secret-0123")
+    return KlingFake(access_key=KLING_KEYS[0], secret_key=KLING_KEYS[1])
 
 
 def _kling(fake: Any, work: Path, base: str, keys: tuple[str, ...]) -> KlingProvider:
@@ -94,7 +95,7 @@ def _scripted(route: str, fault: Callable[[], Fault]) -> Callable[[Any], None]:
 
 
 CASES = {
-    "kling": Case("kling-v2-6-std", ("AK-SEKRET-kling-access", "SK-SEKRET-kling-secret-0123"),
+    "kling": Case("kling-v2-6-std", KLING_KEYS,
                   _kling_fake, _kling, lambda f: f.url, "query",
                   _scripted("query", lambda: Fault.http(500, {"code": 5000, "message": "x"})),
                   _scripted("query", lambda: Fault.page(502))),

@@ -15,18 +15,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import qcset
 from qc_accuracy import Verdict, inspect, matches, score
+from qc_clips import labelled_set
 
 from director.film import GenerationRequest, ShotHints
 from director.tools.qc.inspector import inspect_take
 
-SEED = 11
-"""Not the bench's seed: the fixture is a fresh draw, not the set the detectors were tuned on."""
-
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
-    clips = qcset.generate(tmp_path_factory.mktemp("qcset"), n_per_class=1, seed=SEED, small=True)
-    return {c.spec.clip_id: inspect(c) for c in clips}
+def verdicts(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Verdict]:
+    # The fixture set is a fresh draw (seed 11), not the bench sets the detectors were tuned on.
+    return {c.spec.clip_id: inspect(c) for c in labelled_set(pytestconfig, tmp_path_factory)}
 
 
 @pytest.mark.parametrize("move", qcset.CAMERA_CLASSES)

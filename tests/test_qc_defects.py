@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from qc_clips import FPS, H, W, camera_frame, texture, write
+from qc_clips import BENCH, FPS, H, W, camera_frame, texture, write
 
 from director.tools.qc.defects import find_defects, letterbox_bars
 from director.tools.qc.frames import decode
@@ -90,3 +91,35 @@ def test_letterbox_bars_are_found_and_measured(tmp_path: Path) -> None:
     bars = letterbox_bars(decode(path))
     assert bars["top"] == pytest.approx(18, abs=2) and bars["bottom"] == pytest.approx(18, abs=2)
     assert bars["left"] == bars["right"] == 0
+
+
+def _night_sky_still(sigma: float = 3.5) -> list[np.ndarray]:
+    """A photographed night sky (dark, flat) where only sensor noise and a coarse shimmer
+    change: at this size the noise jitters the fastest tracks by more than a slow subject's
+    travel from one frame to the next."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    from qcset_frames import Noise, load_photo
+
+    sky = cv2.resize(load_photo("rocket"), (W, H), interpolation=cv2.INTER_AREA)
+    noise = Noise(sigma, (W, H), seed=7, shimmer=3.0)
+    return [noise.apply(sky) for _ in range(N)]
+
+
+def test_dark_noisy_still_scene_is_static_when_motion_was_asked(tmp_path: Path) -> None:
+    """Noise lifts every track's jitter on a flat, dark picture; it must not read as motion."""
+    clip = write(tmp_path / "night.mp4", _night_sky_still(), crf=23)
+    assert list(_kinds(clip, expect_motion=True)) == ["static"]
+
+
+def test_small_subject_crossing_a_locked_off_frame_is_not_static(tmp_path: Path) -> None:
+    """A subject a sixth of the frame high crossing a tenth of its width in 2.5 s moves."""
+    background = _frames(pan=0.0, noise=0.0)[0]
+    subject = cv2.resize(texture(9), (24, 30), interpolation=cv2.INTER_AREA)
+    frames = []
+    for i in range(N):
+        f = background.copy()
+        x = round(0.45 * W + 0.1 * W * i / (N - 1))
+        f[90:120, x : x + 24] = subject
+        frames.append(f)
+    assert _kinds(write(tmp_path / "walker.mp4", frames, crf=33), expect_motion=True) == {}

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import qcset
+from qc_clips import labelled_set
 from qcset_frames import PHOTO_FILES, Layer, Path2D, load_photo
 
 
@@ -44,8 +45,10 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, floa
 
 
 @pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> list[qcset.LabelledClip]:
-    return qcset.generate(tmp_path_factory.mktemp("qcset"), n_per_class=1, seed=3, small=True)
+def clips(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> list[qcset.LabelledClip]:
+    return labelled_set(pytestconfig, tmp_path_factory)
 
 
 def _one(clips: list[qcset.LabelledClip], clip_id_prefix: str) -> qcset.LabelledClip:
@@ -182,7 +185,9 @@ def test_frozen_stretch_repeats_one_picture(clips: list[qcset.LabelledClip]) -> 
     assert np.median(stalled) < 0.1
     assert np.quantile(stalled, 0.9) < 0.5
     moving = np.delete(diffs, range(a - 1, b))
-    assert np.median(moving) > 2.0
+    # Outside the stall the picture keeps changing, by an order of magnitude more (a slow tilt
+    # over a soft photo changes about 1.5 levels a frame).
+    assert np.median(moving) > max(0.5, 10 * np.median(stalled))
 
 
 def test_flicker_is_a_wcag_flash_at_the_labelled_rate(clips: list[qcset.LabelledClip]) -> None:

@@ -209,3 +209,17 @@ def test_create_answered_by_a_proxy_page_is_not_sent_again(rep: ReplicateFake,
         asyncio.run(adapter(rep, tmp_path).submit(request(), "k"))
     assert not caught.value.retryable and "<" not in str(caught.value)
     assert len(rep.routed("create")) == 1
+
+
+def test_urls_on_the_upstream_host_are_followed_on_the_configured_one(rep: ReplicateFake,
+                                                                       tmp_path: Path) -> None:
+    rep.public_base = "https://api.replicate.com"
+    provider = adapter(rep, tmp_path)
+
+    async def go():
+        ref = await provider.submit(request(), "k")
+        return ref, await until_done(provider, ref)
+
+    ref, seen = asyncio.run(go())
+    assert seen[-1].state == "succeeded" and len(rep.routed("create")) == 1
+    assert all(url.startswith(rep.base_url) for url in ref.urls.values())

@@ -21,8 +21,10 @@ Family = Literal["kling", "sora", "animatic"]
 Size = tuple[int, int]
 
 _EPS = 1e-6
-# Providers that render only the local animatic model: "sim" wraps it with simulated latency.
-_ANIMATIC_PROVIDERS = ("animatic", "sim")
+LOCAL = "animatic"
+"""The local renderer: serves only the animatic model."""
+SIM = "sim"
+"""The simulator: renders every model locally with its latency, price and failure rates."""
 TIERS = ("draft", "final")
 
 
@@ -149,7 +151,7 @@ def _kling(model_id: str, label: str, api: str, mode: str, res: str, price: Pric
 
 _I2V_NOTE = "Image-to-video only: needs a first frame; the output aspect follows the image."
 
-MODELS: tuple[ModelSpec, ...] = (
+_TABLE: tuple[ModelSpec, ...] = (
     _kling("kling-v1-std", "Kling 1.0 Std", "kling-v1", "std", "720p", _per_clip(0.14),
            quality=1, last_frame=True, latency_s=319.0,
            notes="Last frame at 5 s only. Camera control: text-to-video std 5 s."),
@@ -231,7 +233,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     ModelSpec(
         id="animatic", label="Animatic (local)", family="animatic", api_name="animatic",
-        providers=list(_ANIMATIC_PROVIDERS),
+        providers=[LOCAL],
         durations=[1.0 + 0.5 * i for i in range(39)],
         resolutions={"720p": _SIZES["720p"], "1080p": _SIZES["1080p"]},
         aspect_ratios=_THREE, first_frame=True, last_frame=True,
@@ -240,6 +242,11 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
 )
 
+# The simulator stands in for every service, so it serves every model (after the real ones,
+# which stay each model's default).
+MODELS: tuple[ModelSpec, ...] = tuple(
+    m.model_copy(update={"providers": [*m.providers, SIM]}) for m in _TABLE
+)
 _BY_ID: dict[str, ModelSpec] = {m.id: m for m in MODELS}
 
 
@@ -252,7 +259,7 @@ def models() -> list[ModelSpec]:
 
 
 def providers() -> list[str]:
-    """Every adapter name some model is served by (plus "sim")."""
+    """Every adapter name some model is served by."""
     names = {p for m in MODELS for p in m.providers}
     return sorted(names)
 
@@ -323,8 +330,11 @@ def _check_tier(tier: str) -> None:
 
 
 def _served_by(provider: str) -> list[ModelSpec]:
-    if provider in _ANIMATIC_PROVIDERS:
+    if provider == LOCAL:
         return [_BY_ID["animatic"]]
+    if provider == SIM:
+        # Routing on the simulator picks real models; the animatic is only used when named.
+        return [m for m in MODELS if m.verified and m.family != "animatic"]
     served = [m for m in MODELS if provider in m.providers and m.verified]
     if not served:
         raise DirectorError(f"unknown provider {provider!r}; known: {', '.join(providers())}")
@@ -394,7 +404,7 @@ def choose(
     """
     _check_tier(tier)
     candidates = _served_by(provider)
-    if provider in _ANIMATIC_PROVIDERS:
+    if provider == LOCAL:
         return candidates[0]
     candidates = _eligible(provider, candidates, aspect_ratio=aspect_ratio, audio=audio,
                            duration_s=duration_s, first_frame=first_frame)

@@ -1,11 +1,15 @@
-"""`director inspect VIDEO`: run the inspector on one clip and print what it saw."""
+"""`director inspect VIDEO`: run the inspector on one clip and print what it saw.
+
+Against a plan shot (--spec/--shot), the vision judge also rules on subject, action,
+environment, lighting and atmosphere when one is configured (DIRECTOR_VISION_MODEL).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -13,11 +17,28 @@ from director.errors import BriefError
 from director.film import GenerationRequest, QCReport
 from director.tools.qc.frames import MediaError
 
+if TYPE_CHECKING:
+    from director.plan import Plan, PlannedShot
+    from director.tools.qc.judge import Judge
+    from director.tools.qc.judge_spec import JudgeSpec
+
 
 def load_request(spec: Path, shot: int | None) -> GenerationRequest:
     """The first-take request of shot `shot` (1-based) of the plan at `spec`."""
-    from director.agent.requests import first_request
-    from director.errors import DirectorError
+    return load_shot(spec, shot)[0]
+
+
+def load_shot(spec: Path, shot: int | None) -> tuple[GenerationRequest, JudgeSpec]:
+    """The first-take request of shot `shot` (1-based) of the plan at `spec`, and what the
+    vision judge checks it against (the shot with its characters and location resolved)."""
+    from director.tools.qc.judge_spec import JudgeSpec
+
+    plan, planned, number = _planned(spec, shot)
+    request = _first_request(f"shot {number} of {spec}", plan, planned)
+    return request, JudgeSpec.from_shot(planned.shot, plan.bible)
+
+
+def _planned(spec: Path, shot: int | None) -> tuple[Plan, PlannedShot, int]:
     from director.plan import Plan
 
     try:
@@ -36,6 +57,13 @@ def load_request(spec: Path, shot: int | None) -> GenerationRequest:
     planned = plan.shots[shot - 1]
     if not planned.model:
         raise BriefError(f"shot {shot} of {spec} has no model routed yet")
+    return plan, planned, shot
+
+
+def _first_request(where: str, plan: Plan, planned: PlannedShot) -> GenerationRequest:
+    from director.agent.requests import first_request
+    from director.errors import DirectorError
+
     try:
         return first_request(
             planned,
@@ -44,7 +72,7 @@ def load_request(spec: Path, shot: int | None) -> GenerationRequest:
             audio=plan.brief.audio,
         )
     except DirectorError as exc:
-        raise BriefError(f"shot {shot} of {spec}: {exc}") from None
+        raise BriefError(f"{where}: {exc}") from None
 
 
 def report_json(report: QCReport) -> dict[str, Any]:
@@ -65,17 +93,33 @@ def report_json(report: QCReport) -> dict[str, Any]:
     }
 
 
-def inspect_command(video: Path, spec: Path | None, shot: int | None, as_json: bool) -> int:
+def inspect_command(
+    video: Path,
+    spec: Path | None,
+    shot: int | None,
+    as_json: bool,
+    *,
+    judge: Judge | None = None,
+) -> int:
     """Inspect `video` (against shot `shot` of `spec` when given); return the exit code:
-    0 passed, 1 failed. Unreadable input raises a DirectorError (exit 2)."""
+    0 passed, 1 failed. Unreadable input raises a DirectorError (exit 2).
+
+    Against a shot, `judge` (default: the one the environment configures, if any) also rules
+    on the shot's elements."""
     from director.tools.qc.inspector import inspect_take
 
     if shot is not None and spec is None:
         raise BriefError("--shot needs --spec plan.json")
     if not video.is_file():
         raise MediaError(f"no file at {video}")
-    request = load_request(spec, shot) if spec is not None else None
-    report = inspect_take(video, request)
+    if spec is None:
+        report = inspect_take(video)
+    else:
+        from director.tools.qc.judge import make_judge
+
+        request, elements = load_shot(spec, shot)
+        judge = judge if judge is not None else make_judge()
+        report = inspect_take(video, request, judge=judge, spec=elements)
     if not report.decodable:
         raise MediaError(report.failures() or f"{video} is not a decodable video")
     if as_json:

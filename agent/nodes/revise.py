@@ -7,6 +7,7 @@ and prompt) and the brain's next hypothesis is tried instead.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from langgraph.runtime import Runtime
@@ -129,8 +130,9 @@ async def revise(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     base = base_take(state.takes)
     spec = base.spec or state.spec or state.planned.spec
     assert base.qc is not None
-    proposal = ctx.brain.revise(
-        state.planned.shot, spec, base.request, base.qc, state.revisions
+    # An LLM brain answers over the network: off the event loop, so other shots keep polling.
+    proposal = await asyncio.to_thread(
+        ctx.brain.revise, state.planned.shot, spec, base.request, base.qc, state.revisions
     )
     if proposal is None:
         return {"failure": _no_fix(state)}

@@ -111,6 +111,8 @@ class FalFake(LoopbackService):
         super().__init__()
         self.key = key
         self.steps = steps
+        self.public_base = ""
+        """Host the returned URLs name, when the fake stands behind a gateway."""
         self.jobs: dict[str, Job] = {}
         self._ids = itertools.count(1)
         self._task_failures: list[tuple[str, str]] = []
@@ -187,7 +189,7 @@ class FalFake(LoopbackService):
                                 "queue_position": 0}, **{"x-fal-request-id": job.id})
 
     def _urls(self, job: Job) -> dict[str, str]:
-        root = f"{self.base_url}/{job.app}/requests/{job.id}"
+        root = f"{self.public_base or self.base_url}/{job.app}/requests/{job.id}"
         return {"response_url": root, "status_url": f"{root}/status",
                 "cancel_url": f"{root}/cancel"}
 

@@ -76,6 +76,8 @@ class ReplicateFake(LoopbackService):
         super().__init__()
         self.token = token
         self.steps = steps
+        self.public_base = ""
+        """Host the returned URLs name, when the fake stands behind a gateway."""
         self.predictions: dict[str, Prediction] = {}
         self._ids = itertools.count(1)
         self._failures: list[str] = []
@@ -153,7 +155,7 @@ class ReplicateFake(LoopbackService):
 
     def _object(self, p: Prediction) -> dict[str, Any]:
         status = self._status(p)
-        root = f"{self.base_url}/v1/predictions/{p.id}"
+        root = f"{self.public_base or self.base_url}/v1/predictions/{p.id}"
         ext = "mp4" if p.model.startswith("kwaivgi/") else p.input.get("output_format", "webp")
         output: Any = None
         if status == "succeeded":

@@ -91,6 +91,8 @@ class LoopbackService:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.requests: list[Recorded] = []
+        self.answered = 0
+        """Requests fully handled (answered, dropped or cut off), slow ones included."""
         self._faults: dict[str, deque[Fault]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -154,6 +156,23 @@ class LoopbackService:
     # --- serving ---------------------------------------------------------------------------
 
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        try:
+            self._answer(handler, method)
+        finally:
+            with self.lock:
+                self.answered += 1
+
+    def wait_answered(self, timeout_s: float = 10.0) -> None:
+        """Block until every request received so far has been handled (a slow one too)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.answered >= len(self.requests):
+                    return
+            time.sleep(0.01)
+        raise AssertionError("the fake is still handling a request")
+
+    def _answer(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b""
         try:

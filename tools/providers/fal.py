@@ -44,9 +44,9 @@ from director.tools.providers.remote import (
     is_loopback_url,
     is_policy,
     json_object,
+    on_base,
     redact,
     require_key,
-    same_origin,
     submit_once,
 )
 from director.tools.providers.tasklog import TaskLog
@@ -178,15 +178,12 @@ class FalQueue:
                                 response.status_code)
         data = json_object(response)
         request_id = str(data.get("request_id", ""))
-        urls = {name: str(data.get(name, "")) for name in ("status_url", "response_url",
-                                                           "cancel_url")}
+        # The key goes to these URLs: only ever to the configured queue host.
+        urls = {name: on_base(str(data.get(name, "")), self.base)
+                for name in ("status_url", "response_url", "cancel_url")}
         if not request_id or not all(urls.values()):
             raise ProviderError(f"fal answered the submit to {endpoint} without a request id "
-                                "and its URLs", retryable=False)
-        for name, url in urls.items():
-            # The key goes to these URLs: never to a host other than the queue's.
-            if not same_origin(url, self.base):
-                raise ProviderError(f"fal returned a {name} on another host; not following it")
+                                "and its URLs; it may have started, so it is not sent again")
         return request_id, QueueUrls(**urls)
 
     async def status(self, urls: QueueUrls) -> tuple[int, dict[str, Any]]:

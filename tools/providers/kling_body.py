@@ -47,9 +47,10 @@ def encode_image(ref: str, field: str) -> str:
     if ref.startswith(("https://", "http://")):
         return ref
     if ref.startswith("data:"):
-        _, _, payload = ref.partition(",")
-        if not payload:
-            raise ProviderError(f"kling {field}: the data URL holds no image")
+        head, _, payload = ref.partition(",")
+        if head.lower() not in ("data:image/png;base64", "data:image/jpeg;base64",
+                                "data:image/jpg;base64") or not payload:
+            raise ProviderError(f"kling {field}: the data URL must hold a base64 jpg or png")
         return payload
     path = Path(ref[len("file://"):] if ref.startswith("file://") else ref)
     if path.suffix.lower() not in IMAGE_SUFFIXES:

@@ -119,7 +119,7 @@ def error_from(response: httpx.Response, action: str, key: Secret) -> ProviderEr
     code, message, task = envelope(response)
     detail = clip_text(_reason(task) or message or response.reason_phrase)
     if status in (401, 403) or code in (401, 403):
-        return ProviderError(f"piapi {action}: HTTP {status}; check ${key.env}")
+        return ProviderError(f"piapi refused the key in ${key.env} (HTTP {status}) on {action}")
     shown = f"HTTP {status}" + (f" code {code}" if code not in (None, status) else "")
     policy = is_policy(detail)
     retryable = not policy and (status in RETRY_STATUSES or code in RETRY_STATUSES)

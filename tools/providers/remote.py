@@ -112,6 +112,17 @@ def same_origin(url: str, base: str) -> bool:
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
+def on_base(url: str, base: str) -> str:
+    """A URL the service returned, made safe to send the key to: as given when it is on `base`,
+    else the same path on `base`. A gateway configured by env answers with the upstream host's
+    URLs; refusing them would strand a task already paid for, following them would send the
+    key to a host nobody configured."""
+    if not url or same_origin(url, base):
+        return url
+    parts = urlsplit(url)
+    return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def redact(text: str, *secrets: Secret) -> str:
     """`text` with every secret's value replaced, squeezed to one line."""
     for secret in secrets:

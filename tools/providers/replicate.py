@@ -45,9 +45,9 @@ from director.tools.providers.remote import (
     is_loopback_url,
     is_policy,
     json_object,
+    on_base,
     redact,
     require_key,
-    same_origin,
     submit_once,
 )
 from director.tools.providers.tasklog import TaskLog
@@ -149,13 +149,11 @@ class Predictions:
         return {"Authorization": f"Bearer {self.token.reveal()}"}
 
     def _checked(self, data: dict[str, Any]) -> dict[str, Any]:
-        urls = data.get("urls") or {}
-        for name in ("get", "cancel"):
-            url = str(urls.get(name, ""))
-            # The token goes to these URLs: never to a host other than the API's.
-            if url and not same_origin(url, self.base):
-                raise ProviderError(f"replicate returned a {name} URL on another host; "
-                                    "not following it")
+        urls = data.get("urls")
+        if isinstance(urls, dict):
+            # The token goes to these URLs: only ever to the configured API host.
+            data["urls"] = {k: on_base(str(v), self.base) for k, v in urls.items()
+                            if k in ("get", "cancel") and v}
         return data
 
     async def create(self, model: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -188,15 +188,31 @@ def fault_log(work_dir: Path) -> list[dict[str, Any]]:
     return log
 
 
+DEFAULT_CONCURRENCY = 10
+"""Tasks the simulated account runs at once (DIRECTOR_SIM_CONCURRENCY overrides)."""
+RENDER_WORKERS = 2
+"""Clips drawn at once: drawing is CPU work and the reference machine has two cores."""
+
+
+def sim_concurrency() -> int:
+    raw = os.environ.get("DIRECTOR_SIM_CONCURRENCY", "").strip()
+    if not raw:
+        return DEFAULT_CONCURRENCY
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise DirectorError(f"DIRECTOR_SIM_CONCURRENCY={raw!r} must be a whole number 1..64")
+    return int(raw)
+
+
 class SimProvider:
-    """Renders on its own small thread pool once the simulated latency has passed."""
+    """Draws each clip on a small thread pool while the simulated latency runs, and hands it
+    over once that latency has passed, like a service that renders while you wait."""
 
     name = "sim"
-    max_concurrency = 2
     poll_interval_s = 0.05
 
     def __init__(self, work_dir: Path) -> None:
         self.work_dir = Path(work_dir)
+        self.max_concurrency = sim_concurrency()
         self._jobs: dict[str, Future[Path]] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -221,6 +237,7 @@ class SimProvider:
                     "ready_at": now + wait * latency_scale(),
                     "faults": draw_faults(request, project_of(idempotency_key))}
             atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
+        self._start(task_id, task)
         # Standing in for a service, the task is that service's: slots and polls follow it.
         return TaskRef(provider=request.provider, task_id=task_id, model=request.model,
                        submitted_at=float(task["submitted_at"]))
@@ -260,7 +277,7 @@ class SimProvider:
             if job is not None and not (job.done() and job.exception() is not None):
                 return job
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.max_concurrency, "sim")
+                self._pool = ThreadPoolExecutor(RENDER_WORKERS, "sim")
             request = GenerationRequest.model_validate(task["request"])
             caption = catalog.get(request.model).family == "animatic"
             job = self._pool.submit(render_sim, request, task["faults"], video, caption=caption)

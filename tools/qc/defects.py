@@ -55,7 +55,8 @@ LETTERBOX_LEVEL = 24 / 255
 LETTERBOX_MIN = 0.02
 """Smallest bar reported, as a share of the frame height (or width for pillarbox)."""
 STATIC_DYNAMIC = 0.25
-"""Below this dynamic degree, with no camera move, nothing moves (VBench: 4 pairs in 16)."""
+"""Below this dynamic degree (share of half-second windows where anything moves clear of the
+clip's noise floor, activity.py), with no camera move, nothing moves (VBench: 4 pairs in 16)."""
 
 
 def find_defects(

@@ -6,18 +6,37 @@ from pixels against the move the shot asked for. Every finding names the ONE var
 should change (reference taxonomy: parameters → params; black, frozen, flicker, cut → seed;
 wrong or missing camera move → camera; nothing moving in a locked-off shot with an action →
 action; letterbox → params).
+
+With a vision `judge` (tools/qc/judge.py, built once by whoever runs the inspector), the take is
+also checked element by element against what the shot asked for: subject, action, environment,
+lighting, atmosphere, each failure naming its own element as the variable (check
+"judge:<element>"). Camera verdicts stay with the pixels. The judge is advice: if it cannot rule
+or fails in any way, inspection still completes with one warn finding.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from director.errors import DirectorError
-from director.film import CameraMotion, Defect, Finding, GenerationRequest, QCReport, Variable
+from director.film import (
+    CameraMotion,
+    Defect,
+    Finding,
+    GenerationRequest,
+    PromptSpec,
+    QCReport,
+    Variable,
+)
 from director.tools.qc.defects import find_defects
 from director.tools.qc.frames import MediaError, decode
+from director.tools.qc.judge_spec import JudgeSpec
 from director.tools.qc.motion import expected_class, measure
 from director.tools.qc.probe import check_request, undecodable
+
+if TYPE_CHECKING:
+    from director.tools.qc.judge import Judge
 
 DEFECT_VARIABLE: dict[str, Variable] = {
     "black": "seed",
@@ -31,9 +50,19 @@ LOW_CONFIDENCE = 0.5
 """Below this camera confidence a mismatch only warns: the pixels are not clear enough."""
 
 
-def inspect_take(path: Path | str, request: GenerationRequest | None = None) -> QCReport:
+def inspect_take(
+    path: Path | str,
+    request: GenerationRequest | None = None,
+    *,
+    judge: Judge | None = None,
+    spec: PromptSpec | JudgeSpec | None = None,
+) -> QCReport:
     """Inspect the clip at `path` against `request` (measure only, when None). Never raises on
-    bad media: an unreadable clip is a failed take."""
+    bad media: an unreadable clip is a failed take.
+
+    With a `judge` and a `request`, the vision judge also rules on the shot's elements; `spec`
+    says what they are (the shot's PromptSpec, or a JudgeSpec built from the plan), otherwise
+    they are read from the request's hints and prompt."""
     path = Path(path)
     try:
         clip = decode(path)
@@ -59,7 +88,21 @@ def inspect_take(path: Path | str, request: GenerationRequest | None = None) -> 
     findings += defect_findings(defects, request)
     if request is not None:
         findings += camera_findings(camera, request, defects)
+    if judge is not None and request is not None:
+        findings += judge_findings(judge, path, request, spec)
     return report.model_copy(update={"defects": defects, "findings": findings, "camera": camera})
+
+
+def judge_findings(
+    judge: Judge, path: Path, request: GenerationRequest, spec: PromptSpec | JudgeSpec | None
+) -> list[Finding]:
+    """The vision judge's per-element findings on the take at `path`; one warn finding, never an
+    exception, when it cannot rule."""
+    try:
+        target = spec if isinstance(spec, JudgeSpec) else JudgeSpec.from_request(request, spec)
+        return judge.judge(path, target).findings
+    except Exception as exc:  # the judge is advice: nothing it does may stop QC
+        return [judge.warning("the judge stopped", exc)]
 
 
 def caption_fraction(request: GenerationRequest | None) -> float | None:

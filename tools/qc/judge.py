@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from director.errors import DirectorError
-from director.film import Bible, Finding, Shot
+from director.film import Finding
+from director.tools.qc.judge_spec import NOT_SPECIFIED, JudgeSpec
 
 Element = Literal["subject", "action", "environment", "lighting", "atmosphere"]
 ELEMENTS: tuple[Element, ...] = get_args(Element)
@@ -92,30 +93,6 @@ class JudgeVerdict(_Schema):
     """Does the key light come from the stated side, with the stated colour?"""
     atmosphere: ElementVerdict
     """Do palette, texture and mood match the spec?"""
-
-
-class JudgeSpec(_Schema):
-    """The shot as the judge reads it: one line per element."""
-
-    subject: str
-    action: str
-    environment: str
-    lighting: str
-    atmosphere: str
-
-    @classmethod
-    def from_shot(cls, shot: Shot, bible: Bible | None = None) -> JudgeSpec:
-        people = [bible.character(n) for n in shot.characters] if bible else []
-        subject = "; ".join([shot.subject, *(c.descriptor for c in people if c)])
-        place = bible.location(shot.location) if bible and shot.location else None
-        environment = f"{place.place}, {place.time_of_day}" if place else shot.location
-        return cls(
-            subject=subject,
-            action=shot.action,
-            environment=environment or "as the subject's surroundings suggest",
-            lighting=shot.lighting.phrase(),
-            atmosphere=shot.atmosphere,
-        )
 
 
 class JudgeResult(BaseModel):
@@ -247,8 +224,9 @@ _VERDICT = (
     "These are the same {n} frames. The shot asked for:\n{spec}\n\nAn observer who had not "
     "seen the request described the frames as:\n{caption}\n\nFor each element, say whether the "
     "frames show what was asked (ok), what they show (observed) and why (reason). Judge only "
-    "what is visible; a small difference in wording is not a failure. Do not judge camera "
-    "movement or framing: that is measured elsewhere."
+    "what is visible; a small difference in wording is not a failure. An element asked for as "
+    f"'{NOT_SPECIFIED}' passes. Do not judge camera movement or framing: that is measured "
+    "elsewhere."
 )
 _SYSTEM = "You are a script supervisor checking video takes against the shot list."
 
@@ -271,12 +249,12 @@ class Judge:
         try:
             images = sample_frames(path)
         except (DirectorError, av.FFmpegError, OSError, IndexError) as exc:
-            return JudgeResult(findings=[self._warn(f"cannot sample frames of {path.name}", exc)])
+            return JudgeResult(findings=[self.warning(f"cannot sample frames of {path.name}", exc)])
         n = len(images)
         try:
             caption = self._call(_BLIND.format(n=n), images, BlindCaption)
         except _Failed as exc:
-            return JudgeResult(findings=[self._warn("blind caption failed", exc.cause)])
+            return JudgeResult(findings=[self.warning("blind caption failed", exc.cause)])
         spec_text = "\n".join(f"- {e}: {getattr(spec, e)}" for e in ELEMENTS)
         caption_text = "\n".join(f"- {e}: {getattr(caption, e)}" for e in ELEMENTS)
         try:
@@ -284,7 +262,9 @@ class Judge:
                 _VERDICT.format(n=n, spec=spec_text, caption=caption_text), images, JudgeVerdict
             )
         except _Failed as exc:
-            return JudgeResult(caption=caption, findings=[self._warn("verdict failed", exc.cause)])
+            return JudgeResult(
+                caption=caption, findings=[self.warning("verdict failed", exc.cause)]
+            )
         findings = [
             Finding(
                 check=f"judge:{e}",
@@ -295,7 +275,7 @@ class Judge:
                 variable=e,
             )
             for e in ELEMENTS
-            if not (v := getattr(verdict, e)).ok
+            if not (v := getattr(verdict, e)).ok and spec.specified(e)
         ]
         return JudgeResult(caption=caption, verdict=verdict, findings=findings)
 
@@ -328,7 +308,8 @@ class Judge:
             raise _Failed(ValueError("the reply held no parsable verdict"))
         return message.parsed
 
-    def _warn(self, what: str, exc: BaseException) -> Finding:
+    def warning(self, what: str, exc: BaseException) -> Finding:
+        """The one warn finding that says the judge could not rule, and why (key scrubbed)."""
         return Finding(
             check="judge",
             severity="warn",

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from director.film import CameraClass, CameraMotion, CameraMove, CameraSample
+from director.tools.qc.activity import dynamic_degree
 from director.tools.qc.frames import Clip, decode
 
 PAIR_RATE = 12.0
@@ -47,11 +48,6 @@ ROLL_MIN_DEG = 2.0
 """Net rotation that makes a roll."""
 ORBIT_MIN = 0.04
 """Opposite horizontal travel of the upper and lower frame, in widths, that makes an orbit."""
-DYNAMIC_SPEED = 0.014
-"""Speed of the fastest tracks, in frame widths per second, above which a pair is moving
-(calibrated: sensor noise of 3.5 levels jitters the fastest tracks up to about 0.01)."""
-NOISE_RATIO = 3.0
-"""The fastest tracks must move this many times the median track to be a moving subject."""
 SHAKE_MIN = 0.006
 """Back-and-forth travel, in frame widths, that makes handheld when there is no net move."""
 
@@ -93,8 +89,6 @@ class _Pair:
     ok: bool
     top_dx: float = 0.0
     bottom_dx: float = 0.0
-    speed: float = 0.0
-    """95th percentile of the tracks' travel in this pair: anything moving, camera or not."""
 
 
 def analyse_motion(
@@ -122,7 +116,8 @@ def measure(clip: Clip, *, ignore_below: float | None = None) -> CameraMotion:
     pairs = [
         _fit(gray[i], gray[i + step], rows, clip.time(i + step)) for i in range(0, n - step, step)
     ]
-    return classify(pairs, w, h, clip.fps / step if clip.fps else PAIR_RATE)
+    dynamic = dynamic_degree(gray, clip.fps, None if ignore_below is None else rows)
+    return classify(pairs, w, h, clip.fps / step if clip.fps else PAIR_RATE, dynamic)
 
 
 def _corners(prev: np.ndarray, rows: int) -> np.ndarray | None:
@@ -152,14 +147,6 @@ def _fit(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Pair:
     a, b = p0.reshape(-1, 2)[good], p1.reshape(-1, 2)[good]
     if len(a) < MIN_INLIERS:
         return none
-    travel = np.linalg.norm(b - a, axis=1)
-    speed = float(np.percentile(travel, 95))
-    # Sensor noise jitters every track a little: the fastest tracks count as motion only when
-    # they stand well clear of the typical track, or when everything moves (the camera).
-    typical = float(np.median(travel))
-    if speed < NOISE_RATIO * typical:
-        speed = typical
-    none.speed = speed
     m, inliers = cv2.estimateAffinePartial2D(
         a, b, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=500
     )
@@ -183,7 +170,6 @@ def _fit(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Pair:
         ok,
         top_dx,
         bottom_dx,
-        speed,
     )
 
 
@@ -199,12 +185,17 @@ def _layers(y: np.ndarray, residual_dx: np.ndarray, dx: np.ndarray) -> tuple[flo
     return shear, float(np.median(dx[top])), float(np.median(dx[bottom]))
 
 
-def classify(pairs: list[_Pair], w: int, h: int, pair_rate: float) -> CameraMotion:
-    """Accumulate per-pair motion into net travel and name the move."""
+def classify(
+    pairs: list[_Pair], w: int, h: int, pair_rate: float, dynamic: float = 0.0
+) -> CameraMotion:
+    """Accumulate per-pair motion into net travel and name the move; `dynamic` is the clip's
+    dynamic degree (activity.py), reported alongside."""
     used = [p for p in pairs if p.ok]
     if not used:
         return CameraMotion(
-            pairs=len(pairs), note="too few trackable points to measure camera motion"
+            dynamic_degree=round(dynamic, 3),
+            pairs=len(pairs),
+            note="too few trackable points to measure camera motion",
         )
     # Camera travel is the opposite of content travel on screen (and y points down).
     pan = -np.cumsum([p.dx for p in used]) / w
@@ -244,7 +235,7 @@ def classify(pairs: list[_Pair], w: int, h: int, pair_rate: float) -> CameraMoti
         roll_deg=round(net["roll"], 3),
         parallax=round(parallax, 4),
         shake=round(shake, 4),
-        dynamic_degree=round(dynamic_degree(pairs, w, pair_rate), 3),
+        dynamic_degree=round(dynamic, 3),
         pairs=len(pairs),
         pairs_used=len(used),
         path=_path(used, pan, tilt, zoom, roll),
@@ -282,15 +273,6 @@ def _decide(
     else:
         move = "roll"
     return move, _confidence(top, second)
-
-
-def dynamic_degree(pairs: list[_Pair], w: int, pair_rate: float) -> float:
-    """Share of pairs whose fastest tracks move more than DYNAMIC_SPEED (VBench's dynamic
-    degree, with sparse tracks in place of dense flow)."""
-    if not pairs:
-        return 0.0
-    threshold = DYNAMIC_SPEED * w / pair_rate
-    return sum(p.speed >= threshold for p in pairs) / len(pairs)
 
 
 def _confidence(top: float, second: float) -> float:
