@@ -121,7 +121,8 @@ def test_camera_moves_slide_the_set_the_right_way(
     rows = _above_caption(request)
     moved = _shift(frames[0][:rows], frames[len(frames) // 2][:rows])
     assert sign * moved[axis] > 8, moved
-    assert abs(moved[1 - axis]) < 2, moved
+    # Cross-axis drift stays small against the move (a crane's parallax shows a little).
+    assert abs(moved[1 - axis]) < max(2.0, 0.2 * abs(moved[axis])), moved
 
 
 @pytest.mark.parametrize(("move", "grows"), [("push_in", True), ("pull_out", False)])

@@ -256,8 +256,10 @@ def letterbox(clip: Clip) -> list[Defect]:
     }
     if bars["top"] >= h // 2 or bars["left"] >= w // 2:
         return []  # the whole picture is black: the black check reports that
-    rows = max(bars["top"], bars["bottom"]) / h
-    cols = max(bars["left"], bars["right"]) / w
+    # Letterboxing pads both sides of the picture; one dark edge (a caption band, a night
+    # floor, a dark sky) is part of the picture, not a bar.
+    rows = min(bars["top"], bars["bottom"]) / h
+    cols = min(bars["left"], bars["right"]) / w
     if max(rows, cols) < LETTERBOX_MIN:
         return []
     return [Defect(type="letterbox", start_s=0.0, end_s=round(clip.duration_s, 4))]
