@@ -321,7 +321,9 @@ def test_inspect_take_adds_the_judges_element_findings(take: Path) -> None:
     # The pixels' own verdicts are untouched, the camera among them.
     assert report.camera == pixels.camera and report.defects == pixels.defects
     asked = _text(endpoint.requests[1])
-    assert "- subject: a chef in a white jacket" in asked  # the hints come first
+    # The spec's subject part carries the descriptors; the action comes from the hints.
+    assert f"- subject: {PROMPT_SPEC.subject}" in asked
+    assert "- action: plates a saffron risotto" in asked
     assert "- environment: a steel restaurant kitchen pass at night" in asked
     assert "key light from camera-right, about 3200K" in asked
     assert "Kodak 5219" in asked
@@ -338,13 +340,18 @@ def test_inspect_take_reads_the_elements_from_the_request_alone(take: Path) -> N
     assert "- environment: whatever this prompt says about it: A chef in a white" in asked
 
 
-def test_an_element_the_shot_does_not_describe_never_fails() -> None:
+def test_an_element_the_shot_does_not_describe_never_fails(take: Path) -> None:
     bare = GenerationRequest(shot_index=0, model="m", provider="p", prompt="", duration_s=2,
                              width=320, height=180)
     spec = JudgeSpec.from_request(bare)
     assert all(not spec.specified(e) for e in ELEMENTS)
     spec = JudgeSpec.from_request(_request(subject="a chef"))
     assert spec.specified("subject") and spec.specified("lighting")
+    partial = SPEC.model_copy(update={"atmosphere": "not specified"})
+    endpoint = Endpoint(ok(CAPTION), ok(_verdict(failing=("atmosphere", "action"))))
+    result = _judge(endpoint).judge(take, partial)
+    assert [f.check for f in result.findings] == ["judge:action"]
+    assert "'not specified' passes" in _text(endpoint.requests[1])
 
 
 def test_a_judge_that_fails_only_warns_and_inspection_completes(take: Path) -> None:

@@ -89,9 +89,9 @@ def test_end_to_end_with_the_documented_body(fake: PiAPIFake, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("model", "update", "field"),
     [
-        ("kling-v3-std", {"duration_s": 5.0}, "model"),
+        ("kling-v3-std", {"duration_s": 5.0}, "provider"),
         ("kling-v2-6-pro", {"audio": True, "width": 1080, "height": 1920}, "audio"),
-        ("kling-v2-1-std", {"first_frame": "https://x/f.png"}, "first_frame"),
+        ("kling-v2-1-std", {"first_frame": "https://x/f.png"}, "provider"),
     ],
 )
 def test_undocumented_features_are_refused_before_spending(

@@ -3,8 +3,9 @@ action, environment, lighting, atmosphere), taken from the richest source at han
 
 - A `Shot` and its `Bible` (the plan): characters' descriptors, the location's place and time of
   day, the lighting setup. Best.
-- A `GenerationRequest` with the shot's `PromptSpec`: the structured hints (subject, action, key
-  light side and colour temperature) plus the spec's environment and atmosphere parts.
+- A `GenerationRequest` with the shot's `PromptSpec`: the spec's parts (subject with the
+  characters' descriptors, environment, atmosphere) plus the structured hints (action, key-light
+  side and colour temperature).
 - A `GenerationRequest` alone: the hints, and the prompt text for what they do not cover.
 
 An element no source describes is sent as NOT_SPECIFIED; the judge is told such an element
@@ -70,22 +71,25 @@ class JudgeSpec(BaseModel):
     def from_request(
         cls, request: GenerationRequest, spec: PromptSpec | None = None
     ) -> JudgeSpec:
-        """From what a take was asked for: its hints first, then the prompt spec's parts, then
-        the prompt text itself."""
+        """From what a take was asked for: the prompt spec's subject part (it carries the
+        characters' descriptors) and the hints' action, key-light side and colour temperature,
+        the spec's environment and atmosphere parts; the prompt text for anything left."""
         hints = request.hints
         prompt = " ".join(request.prompt.split())
         if len(prompt) > PROMPT_CHARS:
             prompt = prompt[:PROMPT_CHARS].rsplit(" ", 1)[0] + " …"
         fallback = f"whatever this prompt says about it: {prompt}" if prompt else NOT_SPECIFIED
-        lighting = f"key light from {SIDE_PHRASE[hints.light_side]}, about "
-        lighting += f"{hints.colour_temperature_k}K"
+        lights = []
+        # Hints never filled in (no subject, no action) hold only the default light side.
+        if hints.subject.strip() or hints.action.strip():
+            side = SIDE_PHRASE[hints.light_side]
+            lights.append(f"key light from {side}, about {hints.colour_temperature_k}K")
         if spec is not None and spec.environment.strip():
             # The environment part of the four-part prompt names the light source too.
-            lighting += f" ({spec.environment.strip()})"
-        elif not (hints.subject.strip() or hints.action.strip()):
-            lighting = fallback  # hints never filled in: their light side is only a default
+            lights.append(f"as in: {spec.environment.strip()}")
+        lighting = "; ".join(lights) or fallback
         return cls(
-            subject=_first(hints.subject, spec.subject if spec else "", fallback),
+            subject=_first(spec.subject if spec else "", hints.subject, fallback),
             action=_first(hints.action, spec.subject if spec else "", fallback),
             environment=_first(spec.environment if spec else "", fallback),
             lighting=lighting,
