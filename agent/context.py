@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from director.agent.brains.base import Brain
 from director.agent.inflight import InFlight
@@ -17,6 +17,9 @@ from director.config import Settings
 from director.ledger import Ledger
 from director.project import Project
 from director.tools.providers.base import VideoProvider
+
+if TYPE_CHECKING:
+    from director.tools.qc.judge import Judge
 
 
 @dataclass(kw_only=True)
@@ -42,6 +45,8 @@ class RunContext:
     reserved_usd: dict[str, float] = field(default_factory=dict)
     """Cost of submissions in progress (keyed by take), counted against the cap until the
     ledger records them."""
+    judge: Judge | None = None
+    """Optional vision judge, built once per run; None when no vision model is configured."""
     inflight: InFlight = field(default_factory=InFlight)
     """Tasks running per provider, capped at each adapter's max_concurrency."""
     on_event: Callable[[dict[str, Any]], None] | None = None

@@ -35,8 +35,11 @@ from director.agent.nodes.write import write
 from director.agent.state import DirectorState, ShotInput, ShotOutput, ShotState
 
 
-def after_submit(state: ShotState) -> Literal["poll", "give_up"]:
-    return "give_up" if state.failure else "poll"
+def after_submit(state: ShotState) -> Literal["poll", "inspect", "give_up"]:
+    if state.failure:
+        return "give_up"
+    # A content refusal comes back as a take without a task: the reviser decides what next.
+    return "inspect" if state.take is not None and state.task is None else "poll"
 
 
 def after_inspect(state: ShotState) -> Literal["accept", "revise", "give_up"]:
@@ -63,7 +66,7 @@ def build_shot_graph() -> CompiledStateGraph:
     g.add_node("accept", accept)
     g.add_node("give_up", give_up)
     g.add_edge(START, "submit")
-    g.add_conditional_edges("submit", after_submit, ["poll", "give_up"])
+    g.add_conditional_edges("submit", after_submit, ["poll", "inspect", "give_up"])
     g.add_edge("poll", "inspect")
     g.add_conditional_edges("inspect", after_inspect, ["accept", "revise", "give_up"])
     g.add_conditional_edges("revise", after_revise, ["submit", "give_up"])

@@ -583,6 +583,9 @@ class Take(_Model):
     """Unix time the clip was on disk (or the task failed)."""
     error: str = ""
     """Provider or download failure, when there is no clip."""
+    policy: bool = False
+    """The service refused the content: the same prompt will be refused again, so only a
+    rewrite of what the shot shows can help."""
     qc: QCReport | None = None
     """Inspection result."""
     spec: PromptSpec | None = None

@@ -58,6 +58,10 @@ def make_context(
         tier_override=tier,
         on_event=on_event,
     )
+    from director.tools.qc.judge import make_judge
+
+    # None unless DIRECTOR_VISION_MODEL is set; the client and its key stay in the context.
+    ctx.judge = make_judge()
     if choose_brain(brain) == "llm":
         # The client (and its key) lives in the run context only, never in graph state.
         ctx.brain = make_llm_brain(

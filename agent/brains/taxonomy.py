@@ -78,6 +78,11 @@ def check_of(revision: Revision) -> str:
 def _for_finding(finding: Finding, shot: Shot, spec: PromptSpec, request: GenerationRequest,
                  history: list[Revision], attempt: int) -> Revision | None:
     variable: Variable = finding.variable
+    if finding.check == "policy":
+        # Which words a service's content filter objects to is not knowable offline; the
+        # person (or an LLM brain) rewrites the shot. A new seed or model would pay to be
+        # refused again.
+        return None
     if variable == "params" and _params_valid(request):
         variable = "seed"
     reason = f"{finding.check}: {finding.message}"

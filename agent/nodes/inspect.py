@@ -24,11 +24,19 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     take = state.take
     assert take is not None
     if take.video_path:
-        qc = await asyncio.to_thread(inspect_take, ctx.project.root / take.video_path, take.request)
+        qc = await asyncio.to_thread(
+            inspect_take,
+            ctx.project.root / take.video_path,
+            take.request,
+            judge=ctx.judge,
+            spec=state.spec or state.planned.spec,
+        )
     else:
+        # A content refusal asks for different words; any other failure for another roll.
+        check, variable = ("policy", "subject") if take.policy else ("provider", "seed")
         qc = QCReport(
             decodable=False,
-            findings=[Finding(check="provider", message=take.error, variable="seed")],
+            findings=[Finding(check=check, message=take.error, variable=variable)],
         )
     take = take.model_copy(update={"qc": qc, "spec": state.spec or state.planned.spec})
     scored = _score_last_revision(state, take)

@@ -18,6 +18,8 @@ from director.errors import DirectorError, ProviderError
 from director.film import Take, TaskStatus
 
 POLL_TIMEOUT_S = 30 * 60
+DOWNLOAD_TRIES = 4
+"""Downloads of a finished clip before the take is given up (each after a fresh poll)."""
 
 
 async def poll(state: ShotState, runtime: Runtime[RunContext]) -> dict:
@@ -54,6 +56,7 @@ async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
 
     deadline = time.monotonic() + POLL_TIMEOUT_S
     last_error = ""
+    downloads = 0
     while time.monotonic() < deadline:
         try:
             status: TaskStatus = await provider.poll(ref)
@@ -64,13 +67,21 @@ async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
             await asyncio.sleep(interval)
             continue
         if status.state == "failed":
-            return ended(error=status.error or "the provider reported the task failed")
+            error = status.error or "the provider reported the task failed"
+            return ended(error=error, policy=status.policy)
         if status.state == "succeeded":
             dest = ctx.project.take_path(request.shot_index, request.attempt)
             try:
                 await provider.download(ref, status, dest)
             except DirectorError as exc:
-                return ended(error=f"download failed: {exc}")
+                downloads += 1
+                retry = isinstance(exc, ProviderError) and exc.retryable
+                if not retry or downloads >= DOWNLOAD_TRIES:
+                    return ended(error=f"download failed: {exc}")
+                # The clip is paid for and still on the service: poll again for a fresh link.
+                last_error = f" (last download error: {exc})"
+                await asyncio.sleep(interval)
+                continue
             emit(
                 runtime,
                 {"event": "rendered", "shot": request.shot_index, "attempt": request.attempt},

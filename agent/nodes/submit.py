@@ -8,6 +8,7 @@ instead of paying again.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from langgraph.runtime import Runtime
 
@@ -16,7 +17,7 @@ from director.agent.nodes.common import emit
 from director.agent.requests import first_request
 from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
-from director.film import GenerationRequest, TaskRef
+from director.film import GenerationRequest, Take, TaskRef
 from director.ledger import LedgerEntry
 from director.tools import catalog, edit
 from director.tools.providers import guards
@@ -46,6 +47,8 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     await ctx.inflight.acquire(request.provider, key, provider.max_concurrency)
     outcome = await _submit_once(ctx, request, provider, key, cost, state.budget_usd)
     if "task" not in outcome:
+        if "take" in outcome:
+            emit(runtime, {"event": "refused", "shot": shot, "attempt": attempt})
         await ctx.inflight.release(request.provider, key)
         return outcome
     ref = outcome["task"]
@@ -81,6 +84,18 @@ async def _submit_once(
     except DirectorError as exc:
         async with ctx.spend_lock:
             ctx.reserved_usd.pop(key, None)
+        if isinstance(exc, ProviderError) and exc.policy:
+            # A content refusal is a finding for the reviser, not the end of the shot.
+            take = Take(
+                shot_index=shot,
+                attempt=attempt,
+                request=request,
+                submitted_at=time.time(),
+                finished_at=time.time(),
+                error=f"{request.provider} refused the content: {exc}",
+                policy=True,
+            )
+            return {"request": request, "take": take}
         refused = isinstance(exc, ProviderError)
         reason = f"{request.provider} refused take {attempt}: {exc}" if refused else str(exc)
         return {"request": request, "failure": reason}
