@@ -24,6 +24,8 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/foundation.py
+	$(BIN)/python bench/concurrency.py
+	$(BIN)/python bench/qc_cost.py
 
 clean:
 	rm -rf $(VENV) projects .pytest_cache
