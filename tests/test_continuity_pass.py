@@ -80,3 +80,25 @@ def test_a_finished_run_carries_its_continuity_notes(tmp_path: Path) -> None:
     assert outcome.state.cut is not None
     assert any(e.get("event") == "continuity" for e in events)
     assert all(n.finding.severity == "warn" for n in outcome.state.continuity)
+
+
+def test_the_report_shows_reference_stills_and_continuity_notes(tmp_path: Path) -> None:
+    from director.agent.state import ContinuityNote
+    from director.film import Finding
+    from director.ui.report import render_report
+
+    project = Project(tmp_path / "run")
+    ctx = make_context(project, Settings(), auto_approve=True)
+    state = asyncio.run(run_project(project, ctx, brief=BRIEF)).state
+    note = ContinuityNote(
+        shots=[0, 1],
+        finding=Finding(
+            check="continuity_light",
+            severity="warn",
+            message="key light flips from left to right across the cut",
+            variable="lighting",
+        ),
+    )
+    html = render_report(project, state.model_copy(update={"continuity": [note]}))
+    assert 'alt="reference still of Ana"' in html
+    assert "Continuity notes" in html and "key light flips" in html and "<td>1, 2</td>" in html

@@ -31,6 +31,8 @@ th{background:#f5f5f5}
 .shot{border-top:2px solid #eee;padding-top:1rem;margin-top:1.5rem}
 .prompt{background:#fafafa;border-left:3px solid #888;padding:.6rem;white-space:pre-wrap}
 .board img{width:240px;margin:.3rem .3rem 0 0;border-radius:3px}
+.cast li{list-style:none;margin:.4rem 0;overflow:hidden}
+.cast img{float:left;width:160px;margin-right:.8rem;border-radius:4px}
 .ok{color:#17702a} .bad{color:#b00020} .warn{color:#a05a00} code{font-size:90%}
 """
 
@@ -209,9 +211,7 @@ def render_report(project: Project, state: DirectorState) -> str:
         if cut
         else '<span class="bad">no cut (no shot was accepted)</span>'
     )
-    characters = "".join(
-        f"<li><b>{escape(c.name)}</b>: {escape(c.descriptor)}</li>" for c in plan.characters
-    )
+    characters = "".join(_character(project, plan, c.name, c.descriptor) for c in plan.characters)
     sections = "".join(_shot_section(project, s, state.results.get(s.index)) for s in plan.shots)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{escape(plan.title)} — video-director report</title><style>{_CSS}</style></head><body>
@@ -224,10 +224,34 @@ tier {escape(plan.brief.tier)}</p>
 <tr><th>Estimate</th><td>${plan.estimate_usd:.2f} for one take of each shot</td></tr>
 <tr><th>Spent</th><td>${spent:.2f}</td></tr></table>
 <h2>Contact sheet</h2>{_contact_sheet(project, plan, state)}
-{f"<h2>Characters</h2><ul>{characters}</ul>" if characters else ""}
+{f"<h2>Characters</h2><ul class='cast'>{characters}</ul>" if characters else ""}
 <h2>What fixed what</h2>{_lessons(state, spent)}
+{_continuity(state)}
 <h2>Shots</h2>{sections}
 </body></html>"""
+
+
+def _character(project: Project, plan: Plan, name: str, descriptor: str) -> str:
+    still = plan.references.get(name, "")
+    src = _thumb(project.root / still, 320) if still else ""
+    img = f'<img src="{src}" alt="reference still of {escape(name)}">' if src else ""
+    return f"<li>{img}<b>{escape(name)}</b>: {escape(descriptor)}</li>"
+
+
+def _continuity(state: DirectorState) -> str:
+    """The script supervisor's notes on the accepted takes (warnings, not failures)."""
+    if not state.continuity:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(', '.join(str(i + 1) for i in n.shots) or '-')}</td>"
+        f"<td>{escape(n.finding.check)}</td><td>{escape(n.finding.message)}</td>"
+        f"<td>{escape(n.finding.variable)}</td></tr>"
+        for n in state.continuity
+    )
+    return (
+        "<h2>Continuity notes</h2><table><tr><th>shots</th><th>check</th><th>measured</th>"
+        f"<th>variable to change</th></tr>{rows}</table>"
+    )
 
 
 def write_report(project: Project, state: DirectorState) -> Path:
