@@ -4,6 +4,8 @@
                                                                    ^------'      -> assemble
     shot:  submit -> poll -> inspect -> accept
                                \\-> revise -> submit      (attempt and spend caps)
+    group: submit -> poll -> segments   (one multi-shot request; a failed segment's shot comes
+                                          back in the next wave and is retaken on its own)
 
 route runs before the gate so the person approves real models, a real estimate and a free
 storyboard (stills) of every shot. Shots run in parallel; a continuous shot that starts on the
@@ -29,17 +31,34 @@ from director.agent.nodes.plan import plan
 from director.agent.nodes.poll import poll
 from director.agent.nodes.revise import revise
 from director.agent.nodes.route import route
+from director.agent.nodes.segments import segments
 from director.agent.nodes.stills import stills
 from director.agent.nodes.submit import submit
 from director.agent.nodes.write import write
 from director.agent.state import DirectorState, ShotInput, ShotOutput, ShotState
+from director.film import Take
+from director.plan import PlannedShot
 
 
-def after_submit(state: ShotState) -> Literal["poll", "inspect", "give_up"]:
+def start(state: ShotState) -> Literal["submit", "accept", "revise", "give_up"]:
+    """A fresh shot or group is submitted; a grouped shot whose segment failed continues its
+    own loop from that segment take."""
+    if state.takes and not state.members:
+        return after_inspect(state)
+    return "submit"
+
+
+def after_submit(state: ShotState) -> Literal["poll", "inspect", "segments", "give_up"]:
     if state.failure:
         return "give_up"
     # A content refusal comes back as a take without a task: the reviser decides what next.
-    return "inspect" if state.take is not None and state.task is None else "poll"
+    if state.take is not None and state.task is None:
+        return "segments" if state.members else "inspect"
+    return "poll"
+
+
+def after_poll(state: ShotState) -> Literal["inspect", "segments"]:
+    return "segments" if state.members else "inspect"
 
 
 def after_inspect(state: ShotState) -> Literal["accept", "revise", "give_up"]:
@@ -65,9 +84,11 @@ def build_shot_graph() -> CompiledStateGraph:
     g.add_node("revise", revise)
     g.add_node("accept", accept)
     g.add_node("give_up", give_up)
-    g.add_edge(START, "submit")
-    g.add_conditional_edges("submit", after_submit, ["poll", "inspect", "give_up"])
-    g.add_edge("poll", "inspect")
+    g.add_node("segments", segments)
+    g.add_conditional_edges(START, start, ["submit", "accept", "revise", "give_up"])
+    g.add_conditional_edges("submit", after_submit, ["poll", "inspect", "segments", "give_up"])
+    g.add_conditional_edges("poll", after_poll, ["inspect", "segments"])
+    g.add_edge("segments", END)
     g.add_conditional_edges("inspect", after_inspect, ["accept", "revise", "give_up"])
     g.add_conditional_edges("revise", after_revise, ["submit", "give_up"])
     g.add_edge("accept", END)
@@ -97,11 +118,32 @@ def _wave(state: DirectorState, *, redo_failed: bool) -> list[Send] | str:
         result = state.results.get(index)
         return result is None or (redo_failed and result.status != "accepted")
 
+    def history(index: int) -> list[Take]:
+        """Takes a grouped shot already has: its failed segment, or its earlier loop's takes."""
+        if index in state.handoff and index not in state.results:
+            return [state.handoff[index]]
+        result = state.results.get(index)
+        return list(result.takes) if result is not None else []
+
+    def group_unrendered(members: list[PlannedShot]) -> bool:
+        return all(pending(m.index) and not history(m.index) for m in members)
+
     todo = [s for s in state.plan.shots if pending(s.index)]
     # A chained shot waits for its predecessor's clip; everything else goes at once.
     ready = [s for s in todo if s.chain_from is None or not pending(s.chain_from)]
     sends = []
     for s in ready:
+        group = state.plan.group_of(s.index)
+        members: list[PlannedShot] = []
+        takes: list[Take] = []
+        if group and group_unrendered(group):
+            if s.index != group[0].index:
+                continue  # the lead's one request renders it
+            members = group
+        elif group:
+            # The group was rendered: this shot goes alone from the takes it has, so its
+            # attempt numbers never reuse the group's.
+            takes = history(s.index)
         before = state.results.get(s.chain_from) if s.chain_from is not None else None
         accepted = before is not None and before.status == "accepted"
         chain_video = before.video_path if accepted else ""
@@ -116,6 +158,8 @@ def _wave(state: DirectorState, *, redo_failed: bool) -> list[Send] | str:
                     budget_usd=state.budget_usd,
                     max_attempts=state.max_attempts,
                     chain_video=chain_video,
+                    members=members,
+                    takes=takes,
                 ),
             )
         )

@@ -1,10 +1,11 @@
-"""Build the GenerationRequest of a shot's first take from its plan entry."""
+"""Build the GenerationRequest of a shot's first take (or of a multi-shot group's one request)
+from its plan entry."""
 
 from __future__ import annotations
 
 import zlib
 
-from director.film import GenerationRequest, ShotHints
+from director.film import GenerationRequest, ShotHints, ShotSegment
 from director.plan import PlannedShot
 from director.prompts.vocabulary import MOVE_PHRASES, has_person
 from director.tools import catalog
@@ -56,3 +57,29 @@ def first_request(
             subject_kind="person" if shot.characters or has_person(shot.subject) else "object",
         ),
     )
+
+
+def group_request(
+    members: list[PlannedShot], *, aspect_ratio: str, resolution: str, audio: bool
+) -> GenerationRequest:
+    """One multi-shot request for a group: the lead's request (model, size, seed, negative
+    prompt, hints) with one segment per member and their lengths added up. The single `prompt`
+    is left empty: a multi-shot service ignores it in favour of the segments."""
+    lead = first_request(members[0], aspect_ratio=aspect_ratio, resolution=resolution,
+                         audio=audio)
+    segments = [ShotSegment(prompt=m.segment_prompt, duration_s=m.duration_s) for m in members]
+    return GenerationRequest.model_validate({
+        **lead.model_dump(),
+        "prompt": "",
+        "duration_s": sum(m.duration_s for m in members),
+        "multi_prompt": segments,
+    })
+
+
+def segment_bounds(members: list[PlannedShot]) -> list[tuple[float, float]]:
+    """Where each member's segment sits in the group's clip: [start, end) in seconds."""
+    bounds, start = [], 0.0
+    for m in members:
+        bounds.append((start, start + m.duration_s))
+        start += m.duration_s
+    return bounds

@@ -32,6 +32,11 @@ def merge_results(old: dict[int, ShotResult], new: dict[int, ShotResult]) -> dic
     return {**(old or {}), **(new or {})}
 
 
+def merge_handoff(old: dict[int, Take], new: dict[int, Take]) -> dict[int, Take]:
+    """Fan-in reducer for segments handed back by a multi-shot group, keyed by shot index."""
+    return {**(old or {}), **(new or {})}
+
+
 class ContinuityNote(BaseModel):
     """A script supervisor's note on the accepted takes: a cut or a character that drifts."""
 
@@ -73,6 +78,9 @@ class DirectorState(BaseModel):
     """Why approval was refused, when it was."""
     results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
     """Per-shot outcomes, merged as shots finish."""
+    handoff: Annotated[dict[int, Take], merge_handoff] = Field(default_factory=dict)
+    """Shots of a multi-shot group whose segment failed inspection: the inspected segment take
+    each one's own single-shot retake loop starts from (ignored once the shot has a result)."""
     continuity: list[ContinuityNote] = Field(default_factory=list)
     """Continuity warnings on the accepted takes, checked before the cut."""
     cut: CutResult | None = None
@@ -97,6 +105,12 @@ class ShotInput(BaseModel):
     chain_video: str = ""
     """For a continuous shot: the previous shot's accepted clip (relative to the project),
     whose last frame becomes this clip's first frame; empty when not chained."""
+    members: list[PlannedShot] = Field(default_factory=list)
+    """For a multi-shot group: every shot it renders in one request, the lead (`planned`)
+    first; empty for a shot rendered on its own."""
+    takes: list[Take] = Field(default_factory=list)
+    """Finished takes: empty for a fresh shot; a grouped shot whose segment failed starts its
+    own retake loop from its segment take."""
 
 
 class ShotState(ShotInput):
@@ -110,19 +124,22 @@ class ShotState(ShotInput):
     task: TaskRef | None = None
     """The paid task of the current attempt, checkpointed before polling."""
     take: Take | None = None
-    """The current attempt's take once its task ended (before inspection)."""
-    takes: list[Take] = Field(default_factory=list)
-    """Finished takes."""
+    """The current attempt's take once its task ended (before inspection); for a group, the
+    whole clip before it is cut into segments."""
     revisions: list[Revision] = Field(default_factory=list)
     """Experiments so far."""
     failure: str = ""
     """Set when the shot cannot continue (budget, attempts, provider refusal)."""
     results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
     """Output to the parent graph."""
+    handoff: Annotated[dict[int, Take], merge_handoff] = Field(default_factory=dict)
+    """Output to the parent graph: a group's failed segments, each retaken on its own."""
 
 
 class ShotOutput(BaseModel):
     """The subgraph's output: only the merged result reaches the parent."""
 
     results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
-    """This shot's result, keyed by index."""
+    """This shot's result (a group's: each member's), keyed by index."""
+    handoff: Annotated[dict[int, Take], merge_handoff] = Field(default_factory=dict)
+    """A group's failed segments, keyed by shot index, for their own retake loops."""

@@ -67,6 +67,9 @@ class Settings:
     """Text-to-image service for reference stills: card (local, free), openai, fal, replicate."""
     keyframes: bool = field(default=False, metadata={"env": "DIRECTOR_KEYFRAMES"})
     """Make a keyframe per shot with the image service and use it as the clip's first frame."""
+    multi_shot: bool = field(default=True, metadata={"env": "DIRECTOR_MULTI_SHOT"})
+    """Render consecutive shots of one scene as one multi-shot request where the model takes
+    one (Kling 3.0); DIRECTOR_MULTI_SHOT=0 renders every shot on its own."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,4 +86,7 @@ class Settings:
             poll_interval_s=_env_float("DIRECTOR_POLL_S", None),
             image_provider=os.environ.get("DIRECTOR_IMAGE_PROVIDER", "").strip() or "card",
             keyframes=_env_bool("DIRECTOR_KEYFRAMES"),
+            # On unless turned off: unset means the default, not "0".
+            multi_shot=not os.environ.get("DIRECTOR_MULTI_SHOT", "").strip()
+            or _env_bool("DIRECTOR_MULTI_SHOT"),
         )

@@ -1,14 +1,53 @@
-"""The film vocabulary every layer shares: brief, bible, shots, prompts, takes, QC and revisions.
+"""The film vocabulary every layer shares: brief, characters, locations, camera, lighting, shots,
+prompts and the continuity bible.
 
 Field docstrings are part of the contract: they become the JSON-schema descriptions an LLM brain
 sees, so they say what a value means on set, not how the code stores it.
+
+What is sent to a provider and what comes back (requests, takes, revisions) lives in
+director.takes, and what inspection sees (defects, findings, QC reports) in director.inspection.
+Both build on the models here and are re-exported, so `from director.film import Take` works.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import importlib
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from director.inspection import (
+        CameraClass,
+        CameraMotion,
+        CameraSample,
+        Defect,
+        DefectType,
+        Finding,
+        QCReport,
+    )
+    from director.takes import (
+        CAMERA_AXES,
+        CameraControl,
+        CameraControlType,
+        GenerationRequest,
+        Revision,
+        ShotSegment,
+        Take,
+        TaskRef,
+        TaskState,
+        TaskStatus,
+    )
+
+# Everything defined here, in director.takes and in director.inspection (see _ELSEWHERE).
+__all__ = [
+    "ASPECT_RATIOS", "CAMERA_AXES", "AspectRatio", "Bible", "Brief", "Camera", "CameraAngle",
+    "CameraClass", "CameraControl", "CameraControlType", "CameraMotion", "CameraMove",
+    "CameraSample", "Character", "Defect", "DefectType", "DialogueLine", "FilmModel", "Finding",
+    "GenerationRequest", "LightSide", "Lighting", "Location", "PromptSpec", "QCReport",
+    "Revision", "Shot", "ShotHints", "ShotSegment", "ShotSize", "Take", "TaskRef", "TaskState",
+    "TaskStatus", "Tier", "Variable", "WardrobeItem",
+]
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
@@ -45,13 +84,14 @@ Variable = Literal[
 """The variables a retake may change, exactly one at a time."""
 
 
-class _Model(BaseModel):
-    # Field docstrings become the JSON-schema descriptions an LLM brain reads.
+class FilmModel(BaseModel):
+    # Field docstrings become the JSON-schema descriptions an LLM brain reads; the models in
+    # director.takes and director.inspection inherit this too.
     model_config = ConfigDict(extra="forbid", validate_assignment=True,
                               use_attribute_docstrings=True)
 
 
-class WardrobeItem(_Model):
+class WardrobeItem(FilmModel):
     """One garment, named precisely enough that a model renders the same one every time."""
 
     garment: str
@@ -65,7 +105,7 @@ class WardrobeItem(_Model):
         return " ".join(p for p in (self.colour, self.material, self.garment) if p)
 
 
-class Character(_Model):
+class Character(FilmModel):
     """A person (or creature) who appears in more than one shot and must look the same in all."""
 
     name: str
@@ -114,7 +154,7 @@ class Character(_Model):
         return text
 
 
-class Lighting(_Model):
+class Lighting(FilmModel):
     """The light of a shot, stated the way a gaffer would set it."""
 
     source: str
@@ -135,7 +175,7 @@ class Lighting(_Model):
         )
 
 
-class Location(_Model):
+class Location(FilmModel):
     """A place the film returns to; shots in one location share its lighting setup."""
 
     name: str
@@ -148,7 +188,7 @@ class Location(_Model):
     """The lighting setup kept for every shot here unless the scene changes."""
 
 
-class Camera(_Model):
+class Camera(FilmModel):
     """One camera setup: a single move, an angle, a height and a lens."""
 
     move: CameraMove = "static"
@@ -163,7 +203,7 @@ class Camera(_Model):
     """Lens: 24 establishing, 50 neutral, 85 any person, 135 compression."""
 
 
-class DialogueLine(_Model):
+class DialogueLine(FilmModel):
     """A spoken line in a shot."""
 
     speaker: str
@@ -172,7 +212,7 @@ class DialogueLine(_Model):
     """The words, in the brief's language."""
 
 
-class Shot(_Model):
+class Shot(FilmModel):
     """One clip of the shot list."""
 
     index: int = Field(ge=0)
@@ -211,7 +251,7 @@ class Shot(_Model):
     """True when this clip must start on the previous clip's last frame."""
 
 
-class PromptSpec(_Model):
+class PromptSpec(FilmModel):
     """The four-part prompt of one shot, in the order models weigh it."""
 
     shot_index: int
@@ -236,7 +276,7 @@ class PromptSpec(_Model):
         return " ".join(p.strip() for p in self.parts() if p.strip())
 
 
-class Brief(_Model):
+class Brief(FilmModel):
     """What the person asked for."""
 
     title: str
@@ -269,7 +309,7 @@ class Brief(_Model):
     """Look and feel words from the brief, e.g. "warm, quiet, tactile"."""
 
 
-class Bible(_Model):
+class Bible(FilmModel):
     """The continuity bible: what must stay the same across clips."""
 
     characters: list[Character] = Field(default_factory=list)
@@ -286,7 +326,7 @@ class Bible(_Model):
         return next((loc for loc in self.locations if loc.name == name), None)
 
 
-class ShotHints(_Model):
+class ShotHints(FilmModel):
     """Structured facts about a shot for local renderers; remote providers get only the prompt."""
 
     subject: str = ""
@@ -307,316 +347,39 @@ class ShotHints(_Model):
     """Whether the storyboard stands a figure or a prop in the set."""
 
 
-CameraControlType = Literal[
-    "simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"
-]
-CAMERA_AXES: tuple[str, ...] = ("horizontal", "vertical", "pan", "tilt", "roll", "zoom")
+# ---- re-exports ------------------------------------------------------------------------------
+
+_ELSEWHERE = {
+    "CAMERA_AXES": "director.takes",
+    "CameraControl": "director.takes",
+    "CameraControlType": "director.takes",
+    "GenerationRequest": "director.takes",
+    "Revision": "director.takes",
+    "ShotSegment": "director.takes",
+    "Take": "director.takes",
+    "TaskRef": "director.takes",
+    "TaskState": "director.takes",
+    "TaskStatus": "director.takes",
+    "CameraClass": "director.inspection",
+    "CameraMotion": "director.inspection",
+    "CameraSample": "director.inspection",
+    "Defect": "director.inspection",
+    "DefectType": "director.inspection",
+    "Finding": "director.inspection",
+    "QCReport": "director.inspection",
+}
 
 
-class CameraControl(_Model):
-    """A Kling camera-control instruction: a preset move, or one axis of a "simple" move.
-
-    Only a few Kling models honour it (see tools/providers/guards.py); others ignore it.
-    """
-
-    type: CameraControlType = "simple"
-    """"simple" moves along one axis below; the others are fixed presets with no axis values."""
-    horizontal: float = Field(0.0, ge=-10, le=10)
-    """Sideways travel (truck), -10 left to 10 right."""
-    vertical: float = Field(0.0, ge=-10, le=10)
-    """Up/down travel (pedestal), -10 down to 10 up."""
-    pan: float = Field(0.0, ge=-10, le=10)
-    """Rotation about the vertical axis, -10 to 10."""
-    tilt: float = Field(0.0, ge=-10, le=10)
-    """Rotation about the horizontal axis, -10 to 10."""
-    roll: float = Field(0.0, ge=-10, le=10)
-    """Rotation about the lens axis, -10 to 10."""
-    zoom: float = Field(0.0, ge=-10, le=10)
-    """Focal length change, -10 wider to 10 tighter."""
-
-    @model_validator(mode="after")
-    def _one_axis(self) -> CameraControl:
-        moving = [axis for axis in CAMERA_AXES if getattr(self, axis)]
-        if self.type == "simple" and len(moving) != 1:
-            raise ValueError("a simple camera control moves exactly one axis")
-        if self.type != "simple" and moving:
-            raise ValueError(f"the {self.type} camera preset takes no axis values")
-        return self
+def __getattr__(name: str) -> object:
+    # Resolved on first use, not imported at the top: director.takes and director.inspection
+    # import this module, so an eager import here would be circular.
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-class ShotSegment(_Model):
-    """One shot of a multi-shot request (Kling 3.0 `multi_prompt`)."""
-
-    prompt: str = Field(min_length=1)
-    """The segment's own prompt (at most 512 characters on Kling 3.0)."""
-    duration_s: float = Field(ge=1)
-    """The segment's length in whole seconds; segments add up to the request's duration."""
-
-
-class GenerationRequest(_Model):
-    """Everything a provider needs to render one take."""
-
-    shot_index: int
-    """The shot this take renders."""
-    attempt: int = Field(1, ge=1)
-    """1 for the first take, then 2, 3, ... for retakes."""
-    model: str
-    """Catalog model id, e.g. "kling-v2-6-pro", "animatic"."""
-    provider: str
-    """Provider adapter name, e.g. "animatic", "kling", "fal"."""
-    prompt: str
-    """The exact prompt text sent to the provider."""
-    negative_prompt: str = ""
-    """Negative prompt, for models that accept one."""
-    duration_s: float
-    """Requested clip length (a value the model accepts)."""
-    aspect_ratio: AspectRatio = "16:9"
-    """Frame shape."""
-    width: int
-    """Output width in pixels."""
-    height: int
-    """Output height in pixels."""
-    fps: int = 24
-    """Frames per second."""
-    audio: bool = False
-    """Ask for native audio."""
-    seed: int = 0
-    """Seed, for providers that accept one; the animatic is deterministic for a seed."""
-    first_frame: str = ""
-    """Path or URL of a first-frame image (image-to-video); empty for text-to-video."""
-    last_frame: str = ""
-    """Path or URL of a last-frame image; empty when unused."""
-    hints: ShotHints = Field(default_factory=ShotHints)
-    """Structured shot facts used by the local animatic renderer."""
-    camera_control: CameraControl | None = None
-    """Explicit camera control for models that take one (Kling 1.0 std, 1.5 pro); None for the
-    prompt's own camera line."""
-    multi_prompt: list[ShotSegment] = Field(default_factory=list)
-    """Several shots rendered as one clip (Kling 3.0 multi-shot); empty for a single shot."""
-    element_images: list[str] = Field(default_factory=list)
-    """Paths or URLs of reference images of recurring subjects, for services that take them."""
-    element_ids: list[str] = Field(default_factory=list)
-    """Ids of subjects registered with the service (Kling 3.0 `element_list`, at most 3)."""
-
-    def idempotency_key(self, project_id: str) -> str:
-        """A key unique to this take of this project, sent as e.g. Kling's external_task_id."""
-        return f"{project_id}-s{self.shot_index:02d}-a{self.attempt}"
-
-
-class TaskRef(_Model):
-    """A provider's handle on a paid task, persisted before anything waits on it."""
-
-    provider: str
-    """Adapter name."""
-    task_id: str
-    """The provider's task or request id."""
-    model: str
-    """Catalog model id."""
-    submitted_at: float
-    """Unix time of submission."""
-    urls: dict[str, str] = Field(default_factory=dict)
-    """Status/result/cancel URLs the provider returned, where it returns them."""
-    idempotency_key: str = ""
-    """The take's idempotency key, kept here when the service has no field for it."""
-
-
-TaskState = Literal["queued", "running", "succeeded", "failed"]
-
-
-class TaskStatus(_Model):
-    """One poll of a task."""
-
-    state: TaskState
-    """Where the task is."""
-    progress: float = 0.0
-    """0..1 when the provider reports it."""
-    error: str = ""
-    """The provider's failure reason, when failed."""
-    retryable: bool = False
-    """Whether the failure may succeed if submitted again unchanged."""
-    policy: bool = False
-    """Whether the service refused the content (a prompt change, not a resubmit, may help)."""
-    video_url: str = ""
-    """Where to download the result, when succeeded."""
-
-
-DefectType = Literal["black", "frozen", "flicker", "cut", "letterbox", "static"]
-
-
-class Defect(_Model):
-    """A technical defect found in the pixels."""
-
-    type: DefectType
-    """Kind of defect."""
-    start_s: float
-    """Where it starts in the clip."""
-    end_s: float
-    """Where it ends."""
-
-
-class Finding(_Model):
-    """One QC result that fails (or warns about) a take."""
-
-    check: str
-    """Which check produced it, e.g. "duration", "decodable", "size"."""
-    severity: Literal["fail", "warn"] = "fail"
-    """fail rejects the take; warn is reported only."""
-    message: str
-    """What is wrong, in one line, with the measured and expected values."""
-    variable: Variable = "params"
-    """The one variable a retake should change to fix it."""
-
-
-CameraClass = Literal[
-    "static",
-    "pan_left",
-    "pan_right",
-    "tilt_up",
-    "tilt_down",
-    "push_in",
-    "pull_out",
-    "roll",
-    "orbit_left",
-    "orbit_right",
-    "handheld",
-]
-"""Camera moves QC can tell apart from pixels (cranes read as tilts, rack focus as static)."""
-
-
-class CameraSample(_Model):
-    """Where the camera has got to at one moment, accumulated from the first frame."""
-
-    t_s: float
-    """Time in the clip."""
-    pan: float = 0.0
-    """Horizontal travel so far, in frame widths; positive is camera right."""
-    tilt: float = 0.0
-    """Vertical travel so far, in frame heights; positive is camera up."""
-    zoom: float = 0.0
-    """Log magnification so far; positive is in (push-in or zoom-in)."""
-    roll_deg: float = 0.0
-    """Rotation so far in degrees; positive is the camera rolling clockwise."""
-
-
-class CameraMotion(_Model):
-    """The camera move the pixels show, measured by sparse optical flow."""
-
-    move: CameraClass = "static"
-    """The move the clip shows."""
-    confidence: float = 0.0
-    """0..1: how clearly the winning move beats its thresholds and the runner-up."""
-    pan: float = 0.0
-    """Net horizontal travel in frame widths; positive is camera right."""
-    tilt: float = 0.0
-    """Net vertical travel in frame heights; positive is camera up."""
-    zoom: float = 0.0
-    """Net log magnification; positive is in."""
-    roll_deg: float = 0.0
-    """Net rotation in degrees; positive is clockwise camera roll."""
-    parallax: float = 0.0
-    """Upper layer minus lower layer horizontal travel, in frame widths (orbit evidence)."""
-    shake: float = 0.0
-    """Back-and-forth travel beyond the net move, in frame widths (handheld evidence)."""
-    dynamic_degree: float = 0.0
-    """0..1: share of frame pairs in which anything (camera or subject) visibly moves."""
-    pairs: int = 0
-    """Frame pairs measured."""
-    pairs_used: int = 0
-    """Pairs whose fit had enough tracked points to trust."""
-    path: list[CameraSample] = Field(default_factory=list)
-    """Accumulated travel once per second."""
-    note: str = ""
-    """Caveats, e.g. how reliable an orbit verdict is."""
-
-
-class QCReport(_Model):
-    """What inspection saw in a take."""
-
-    decodable: bool
-    """Whether every frame decoded."""
-    duration_s: float = 0.0
-    """Duration from decoded frames."""
-    frames: int = 0
-    """Decoded frame count."""
-    fps: float = 0.0
-    """Frames per second."""
-    width: int = 0
-    """Frame width."""
-    height: int = 0
-    """Frame height."""
-    has_audio: bool = False
-    """Whether an audio stream is present."""
-    defects: list[Defect] = Field(default_factory=list)
-    """Technical defects with time ranges."""
-    findings: list[Finding] = Field(default_factory=list)
-    """Failures and warnings against the request."""
-    camera: CameraMotion | None = None
-    """The camera move measured from pixels; None when not measured."""
-
-    @property
-    def passed(self) -> bool:
-        return self.decodable and not any(f.severity == "fail" for f in self.findings)
-
-    def failures(self) -> str:
-        """The failing findings as one line, for reasons shown to a person."""
-        return "; ".join(f.message for f in self.findings if f.severity == "fail")
-
-
-class Take(_Model):
-    """One attempt at one shot: what was asked, what the provider did, what QC saw."""
-
-    shot_index: int
-    """The shot."""
-    attempt: int
-    """1-based attempt number."""
-    request: GenerationRequest
-    """What was sent."""
-    task: TaskRef | None = None
-    """The provider task, once submitted."""
-    video_path: str = ""
-    """Downloaded clip, relative to the project folder."""
-    cost_usd: float = 0.0
-    """What this take cost (catalog price of what was submitted)."""
-    submitted_at: float = 0.0
-    """Unix time of submission."""
-    finished_at: float = 0.0
-    """Unix time the clip was on disk (or the task failed)."""
-    error: str = ""
-    """Provider or download failure, when there is no clip."""
-    policy: bool = False
-    """The service refused the content: the same prompt will be refused again, so only a
-    rewrite of what the shot shows can help."""
-    qc: QCReport | None = None
-    """Inspection result."""
-    spec: PromptSpec | None = None
-    """The four-part prompt this take was rendered from (a reverted retake starts from it)."""
-    accepted: bool = False
-    """Whether this take is the one in the cut."""
-
-
-class Revision(_Model):
-    """One controlled experiment: a retake that changed exactly one variable."""
-
-    shot_index: int
-    """The shot."""
-    attempt: int
-    """The attempt this revision produced."""
-    variable: Variable
-    """The ONE variable changed."""
-    before: str
-    """Its value before."""
-    after: str
-    """Its value after."""
-    reason: str
-    """The QC finding that motivated it, as "check: message"."""
-    base_attempt: int = 0
-    """The take this experiment started from: the best so far, which is earlier than the last
-    take when a worse retake was reverted (0 when unknown)."""
-    qc_before: list[str] = Field(default_factory=list)
-    """Failing QC checks of the take it started from."""
-    qc_after: list[str] = Field(default_factory=list)
-    """Failing QC checks of the retake, once inspected."""
-    cost_usd: float = 0.0
-    """What the retake cost, once submitted."""
-    outcome: Literal["pending", "fixed", "improved", "unchanged", "worse"] = "pending"
-    """What the retake showed against the take it started from."""
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ELSEWHERE})

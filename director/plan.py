@@ -55,6 +55,15 @@ class PlannedShot(BaseModel):
     chain_from: int | None = None
     """The shot whose accepted clip's last frame becomes this clip's first frame (continuous
     shots on a model that takes a first frame); None for an independent clip."""
+    group_lead: int | None = None
+    """The shot whose multi-shot request renders this one as a segment (the lead names itself);
+    None when the shot is rendered on its own."""
+    group: list[int] = Field(default_factory=list)
+    """On a group's lead: every shot of the group in cut order, the lead first; empty
+    otherwise."""
+    segment_prompt: str = ""
+    """This shot's segment of the multi-shot request (at most the model's segment length);
+    empty when the shot is not in a group."""
     keyframe: str = ""
     """A text-to-image keyframe of this shot (relative to the project), used as the first frame
     of an image-to-video clip; empty when none was made."""
@@ -99,3 +108,12 @@ class Plan(BaseModel):
     @property
     def duration_s(self) -> float:
         return sum(s.duration_s for s in self.shots)
+
+    def group_of(self, index: int) -> list[PlannedShot]:
+        """The shots rendered together with shot `index` in one multi-shot request, lead first
+        (empty when it is rendered on its own)."""
+        by_index = {s.index: s for s in self.shots}
+        shot = by_index.get(index)
+        if shot is None or shot.group_lead is None or shot.group_lead not in by_index:
+            return []
+        return [by_index[i] for i in by_index[shot.group_lead].group if i in by_index]

@@ -291,6 +291,86 @@ def _verify(path: Path, infos: list[_Clip]) -> None:
         raise DirectorError(f"the assembled cut is {got:.2f}s, expected {want:.2f}s")
 
 
+# --- cutting -------------------------------------------------------------------------------
+
+
+def cut(video: Path, dest: Path, start_s: float, end_s: float) -> Path:
+    """Write the frames of `video` shown in [start_s, end_s) to `dest` as H.264, re-encoded so
+    the cut lands on exact frames (a stream copy can only cut at keyframes); sound, if any, is
+    cut to the same span. A source that ends early gives a shorter clip, never an error."""
+    if not 0 <= start_s < end_s:
+        raise DirectorError(f"cannot cut [{start_s:g}, {end_s:g}) s: the span is empty")
+    try:
+        with av.open(str(video)) as src, atomic_output(Path(dest)) as tmp:
+            written = _cut_into(src, tmp, start_s, end_s)
+    except DirectorError:
+        raise
+    except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
+        raise DirectorError(f"cannot cut {Path(video).name}: {_one_line(exc)}") from None
+    if written == 0:
+        Path(dest).unlink(missing_ok=True)
+        raise DirectorError(f"{Path(video).name} has no frames in [{start_s:g}, {end_s:g}) s")
+    return Path(dest)
+
+
+def _cut_into(src: av.container.InputContainer, tmp: Path, start_s: float, end_s: float) -> int:
+    if not src.streams.video:
+        raise DirectorError("it has no video stream")
+    v = src.streams.video[0]
+    v.thread_type = "AUTO"
+    rate = Fraction(v.average_rate or v.guessed_rate or 24)
+    first, stop = round(start_s * rate), round(end_s * rate)
+    a = src.streams.audio[0] if src.streams.audio else None
+    with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = v.width, v.height, "yuv420p"
+        stream.codec_context.thread_count = H264_THREADS
+        stream.options = dict(H264_OPTIONS)
+        sound = None
+        if a is not None:
+            sound = out.add_stream("aac", rate=a.codec_context.sample_rate)
+            sound.layout = a.codec_context.layout.name
+        # Frames are counted in presentation order: the n-th decoded frame is frame n.
+        frames = samples = written = heard = 0
+        for packet in src.demux(*(s for s in (v, a) if s is not None)):
+            for frame in packet.decode():
+                if isinstance(frame, av.VideoFrame):
+                    if first <= frames < stop:
+                        frame = frame.reformat(format="yuv420p")
+                        frame.pts, frame.time_base = written, 1 / rate
+                        out.mux(stream.encode(frame))
+                        written += 1
+                    frames += 1
+                elif sound is not None and isinstance(frame, av.AudioFrame):
+                    heard = _cut_audio(out, sound, frame, samples, heard, start_s, end_s)
+                    samples += frame.samples
+            # Nothing after the span is needed: stop decoding there.
+            if frames >= stop and (a is None or samples >= end_s * a.codec_context.sample_rate):
+                break
+        out.mux(stream.encode(None))
+        if sound is not None:
+            out.mux(sound.encode(None))
+    return written
+
+
+def _cut_audio(out: av.container.OutputContainer, sound: av.AudioStream, frame: av.AudioFrame,
+               at: int, heard: int, start_s: float, end_s: float) -> int:
+    """Encode the part of `frame` (whose first sample is sample `at`) inside the span; return
+    the samples written so far."""
+    sr = frame.sample_rate
+    lo, hi = max(round(start_s * sr) - at, 0), min(round(end_s * sr) - at, frame.samples)
+    if lo >= hi:
+        return heard
+    data = frame.to_ndarray()
+    # Planar formats hold (channels, samples); packed ones (1, samples * channels).
+    width = 1 if frame.format.is_planar else len(frame.layout.channels)
+    part = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[:, lo * width:hi * width]),
+                                      format=frame.format.name, layout=frame.layout.name)
+    part.sample_rate, part.pts, part.time_base = sr, heard, Fraction(1, sr)
+    out.mux(sound.encode(part))
+    return heard + (hi - lo)
+
+
 # --- stills --------------------------------------------------------------------------------
 
 

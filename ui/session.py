@@ -60,6 +60,18 @@ class Reply:
     """False when the command failed (bad input, nothing to do, provider or budget error)."""
 
 
+class Fanout:
+    """A session's on_event that forwards graph events to whichever listeners are attached now
+    (a door attaches one per request it is answering, and detaches it when done)."""
+
+    def __init__(self) -> None:
+        self.sinks: list[Callable[[dict[str, Any]], None]] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        for sink in list(self.sinks):
+            sink(event)
+
+
 class Session:
     """Commands against one project folder (or none yet: `new` creates one)."""
 

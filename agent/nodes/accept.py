@@ -12,6 +12,7 @@ from director.agent.context import RunContext
 from director.agent.nodes.common import emit
 from director.agent.nodes.revise import best_take
 from director.agent.state import ShotResult, ShotState
+from director.film import Revision, Take
 from director.ledger import LedgerEntry
 
 
@@ -31,17 +32,28 @@ def accept(state: ShotState, runtime: Runtime[RunContext]) -> dict:
 
 
 def give_up(state: ShotState, runtime: Runtime[RunContext]) -> dict:
+    if state.members and not state.takes:
+        # A multi-shot group that could not be submitted or rendered: every shot in it fails
+        # with the group's reason (a later run sends the group again).
+        reason = state.failure or "the multi-shot request ended without a clip"
+        return {"results": {m.index: failed_result(runtime, m.index, [], [], reason)
+                            for m in state.members}}
     index = state.planned.index
     reason = state.failure or _last_problem(state)
+    return {"results": {index: failed_result(runtime, index, state.takes, state.revisions,
+                                             reason)}}
+
+
+def failed_result(runtime: Runtime[RunContext], index: int, takes: list[Take],
+                  revisions: list[Revision], reason: str) -> ShotResult:
+    """A failed shot's result, recorded in the ledger with every take kept on disk."""
     runtime.context.ledger.append(
-        LedgerEntry(kind="failed", shot=index, attempt=len(state.takes),
-                    data={"reason": reason, "takes": [t.video_path for t in state.takes]})
+        LedgerEntry(kind="failed", shot=index, attempt=len(takes),
+                    data={"reason": reason, "takes": [t.video_path for t in takes]})
     )
     emit(runtime, {"event": "failed", "shot": index, "reason": reason})
-    result = ShotResult(
-        index=index, status="failed", takes=state.takes, revisions=state.revisions, reason=reason
-    )
-    return {"results": {index: result}}
+    return ShotResult(index=index, status="failed", takes=takes, revisions=revisions,
+                      reason=reason)
 
 
 def _last_problem(state: ShotState) -> str:

@@ -27,9 +27,12 @@ def gate(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
             # The brain's one clarifying question, if the brief left something open.
             "clarify": state.shotlist.question if state.shotlist else "",
             "shots": [
-                {"index": s.index, "duration_s": s.duration_s, "model": s.model, "prompt": s.prompt}
+                {"index": s.index, "duration_s": s.duration_s, "model": s.model, "prompt": s.prompt,
+                 "group_lead": s.group_lead, "segment_prompt": s.segment_prompt}
                 for s in state.plan.shots
             ],
+            # Shots rendered together as one multi-shot request, lead first.
+            "groups": [s.group for s in state.plan.shots if s.group],
         }
     )
     if decision is True or str(decision).strip().lower() in APPROVE_WORDS:

@@ -14,33 +14,32 @@ from director.agent.context import RunContext
 from director.agent.nodes.common import emit
 from director.agent.nodes.revise import fail_count, failing_checks
 from director.agent.state import ShotState
-from director.film import Finding, QCReport, Revision, Take
+from director.film import Finding, PromptSpec, QCReport, Revision, Take
 from director.ledger import LedgerEntry
 from director.tools.qc.inspector import inspect_take
 
 
-async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
-    ctx = runtime.context
-    take = state.take
-    assert take is not None
+async def take_qc(ctx: RunContext, take: Take, spec: PromptSpec) -> QCReport:
+    """Inspect the take's clip against its own request; a take without a clip fails with the
+    provider's reason."""
     if take.video_path:
-        qc = await asyncio.to_thread(
+        return await asyncio.to_thread(
             inspect_take,
             ctx.project.root / take.video_path,
             take.request,
             judge=ctx.judge,
-            spec=state.spec or state.planned.spec,
+            spec=spec,
         )
-    else:
-        # A content refusal asks for different words; any other failure for another roll.
-        check, variable = ("policy", "subject") if take.policy else ("provider", "seed")
-        qc = QCReport(
-            decodable=False,
-            findings=[Finding(check=check, message=take.error, variable=variable)],
-        )
-    take = take.model_copy(update={"qc": qc, "spec": state.spec or state.planned.spec})
-    scored = _score_last_revision(state, take)
-    revisions = [*state.revisions[:-1], scored] if scored else state.revisions
+    # A content refusal asks for different words; any other failure for another roll.
+    check, variable = ("policy", "subject") if take.policy else ("provider", "seed")
+    return QCReport(
+        decodable=False,
+        findings=[Finding(check=check, message=take.error, variable=variable)],
+    )
+
+
+def record_take(ctx: RunContext, take: Take, qc: QCReport, **extra: object) -> None:
+    """The inspected take in the ledger (no cost: only submissions carry money)."""
     ctx.ledger.append(
         LedgerEntry(
             kind="take",
@@ -53,9 +52,22 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
                 "error": take.error,
                 "passed": qc.passed,
                 "findings": [f.model_dump() for f in qc.findings],
+                **extra,
             },
         )
     )
+
+
+async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
+    ctx = runtime.context
+    take = state.take
+    assert take is not None
+    spec = state.spec or state.planned.spec
+    qc = await take_qc(ctx, take, spec)
+    take = take.model_copy(update={"qc": qc, "spec": spec})
+    scored = _score_last_revision(state, take)
+    revisions = [*state.revisions[:-1], scored] if scored else state.revisions
+    record_take(ctx, take, qc)
     if scored is not None:
         # Same key as the pending entry: readers keep this scored one.
         ctx.ledger.append(LedgerEntry(kind="revision", shot=scored.shot_index,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from langgraph.runtime import Runtime
 
@@ -15,7 +16,7 @@ from director.agent.context import RunContext
 from director.agent.nodes.common import emit
 from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
-from director.film import Take, TaskStatus
+from director.film import GenerationRequest, Take, TaskStatus
 
 POLL_TIMEOUT_S = 30 * 60
 DOWNLOAD_TRIES = 4
@@ -70,7 +71,7 @@ async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
             error = status.error or "the provider reported the task failed"
             return ended(error=error, policy=status.policy)
         if status.state == "succeeded":
-            dest = ctx.project.take_path(request.shot_index, request.attempt)
+            dest = clip_path(ctx, request)
             try:
                 await provider.download(ref, status, dest)
             except DirectorError as exc:
@@ -94,3 +95,11 @@ async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
 def _cost(ctx: RunContext, shot: int, attempt: int) -> float:
     entry = ctx.ledger.find("submit", shot, attempt)
     return entry.cost_usd if entry is not None else 0.0
+
+
+def clip_path(ctx: RunContext, request: GenerationRequest) -> Path:
+    """Where the clip goes: the take's file, or for a multi-shot group a file of its own that
+    is cut into the members' take files afterwards."""
+    if request.multi_prompt:
+        return ctx.project.takes_dir / f"shot{request.shot_index:02d}_group{request.attempt}.mp4"
+    return ctx.project.take_path(request.shot_index, request.attempt)

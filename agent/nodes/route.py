@@ -1,10 +1,15 @@
-"""route: pick a model per shot from the catalog by tier, capability and budget; price the plan."""
+"""route: pick a model per shot from the catalog by tier, capability and budget; price the plan;
+group consecutive shots of one scene into one multi-shot request where the model allows.
+
+The estimate stays per shot: multi-shot models bill per second, so a group costs the sum of its
+shots."""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
+from director.agent.grouping import group_shots
 from director.agent.nodes.common import (
     budget_cap,
     effective_provider,
@@ -51,6 +56,10 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         if spec.id != planned.model:
             update["prompt"] = compose.render(planned.spec, spec.family)
         shots.append(planned.model_copy(update=update))
+    settings = ctx.settings
+    # A keyframe per shot is a first frame per shot, which one multi-shot request cannot take.
+    shots = group_shots(shots, state.plan.bible,
+                        enabled=settings.multi_shot and not settings.keyframes)
     estimate = round(sum(s.estimate_usd for s in shots), 4)
     if cap is not None and estimate > cap + 1e-9:
         raise BudgetError(
@@ -58,7 +67,8 @@ def route(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         )
     plan = state.plan.model_copy(update={"shots": shots, "estimate_usd": estimate})
     save_plan(ctx, plan)
-    emit(runtime, {"event": "routed", "estimate_usd": estimate})
+    groups = [s.group for s in shots if s.group]
+    emit(runtime, {"event": "routed", "estimate_usd": estimate, "groups": groups})
     return {"plan": plan, "budget_usd": cap, "max_attempts": ctx.settings.max_attempts}
 
 

@@ -3,6 +3,9 @@
 The ledger is written inside the spend lock together with the budget check, and read back
 first: a replayed submit (crash after the provider answered) reuses the recorded task
 instead of paying again.
+
+A multi-shot group (`state.members`) is one request and one paid task: the ledger records it
+once, under the lead's first attempt, with the member shots it renders.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from langgraph.runtime import Runtime
 
 from director.agent.context import RunContext
 from director.agent.nodes.common import emit
-from director.agent.requests import first_request
+from director.agent.requests import first_request, group_request
 from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, Take, TaskRef
@@ -26,13 +29,20 @@ from director.tools.providers.base import VideoProvider
 
 async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
-    request = state.request or first_request(
-        state.planned,
-        aspect_ratio=state.aspect_ratio,
-        resolution=state.resolution,
-        audio=state.audio,
-        first_frame=await _first_frame(ctx, state),
-    )
+    members = [m.index for m in state.members]
+    if state.request is not None:
+        request = state.request
+    elif members:
+        request = group_request(state.members, aspect_ratio=state.aspect_ratio,
+                                resolution=state.resolution, audio=state.audio)
+    else:
+        request = first_request(
+            state.planned,
+            aspect_ratio=state.aspect_ratio,
+            resolution=state.resolution,
+            audio=state.audio,
+            first_frame=await _first_frame(ctx, state),
+        )
     shot, attempt = request.shot_index, request.attempt
     try:
         # A field the model would ignore or reject is refused here, before anything is paid.
@@ -45,14 +55,15 @@ async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     # Wait for a slot outside the spend lock, so a shot queued behind a busy account never
     # blocks another provider's submissions.
     await ctx.inflight.acquire(request.provider, key, provider.max_concurrency)
-    outcome = await _submit_once(ctx, request, provider, key, cost, state.budget_usd)
+    outcome = await _submit_once(ctx, request, provider, key, cost, state.budget_usd, members)
     if "task" not in outcome:
         if "take" in outcome:
             emit(runtime, {"event": "refused", "shot": shot, "attempt": attempt})
         await ctx.inflight.release(request.provider, key)
         return outcome
     ref = outcome["task"]
-    emit(runtime, {"event": "submitted", "shot": shot, "attempt": attempt, "task_id": ref.task_id})
+    event = {"event": "submitted", "shot": shot, "attempt": attempt, "task_id": ref.task_id}
+    emit(runtime, {**event, "shots": members} if members else event)
     return outcome
 
 
@@ -63,12 +74,18 @@ async def _submit_once(
     key: str,
     cost: float,
     cap: float | None,
+    members: list[int],
 ) -> dict:
     shot, attempt = request.shot_index, request.attempt
     async with ctx.spend_lock:
-        recorded = _recorded_task(ctx, shot, attempt)
-        if recorded is not None:
-            return {"request": request, "task": recorded}
+        entry = ctx.ledger.find("submit", shot, attempt)
+        if entry is not None and "task" in entry.data:
+            if bool(entry.data.get("members")) != bool(members):
+                # Never poll a group's clip as one shot's take, nor the reverse.
+                paid = "a multi-shot group" if entry.data.get("members") else "a single shot"
+                return {"request": request, "failure": f"take {attempt} of shot {shot + 1} "
+                        f"was already paid for as {paid}; not submitting it again"}
+            return {"request": request, "task": TaskRef.model_validate(entry.data["task"])}
         spent = ctx.ledger.spent_usd() + sum(ctx.reserved_usd.values())
         if cap is not None and spent + cost > cap + 1e-9:
             return {
@@ -107,7 +124,8 @@ async def _submit_once(
                 shot=shot,
                 attempt=attempt,
                 cost_usd=cost,
-                data={"model": request.model, "task": ref.model_dump()},
+                data={"model": request.model, "task": ref.model_dump(),
+                      **({"members": members} if members else {})},
             )
         )
     return {"request": request, "task": ref}
@@ -123,10 +141,3 @@ async def _first_frame(ctx: RunContext, state: ShotState) -> str:
     if not dest.exists():
         await asyncio.to_thread(edit.last_frame, ctx.project.root / state.chain_video, dest)
     return str(dest.resolve())
-
-
-def _recorded_task(ctx: RunContext, shot: int, attempt: int) -> TaskRef | None:
-    entry = ctx.ledger.find("submit", shot, attempt)
-    if entry is None or "task" not in entry.data:
-        return None
-    return TaskRef.model_validate(entry.data["task"])

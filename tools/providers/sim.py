@@ -26,6 +26,10 @@ Assumptions (no source publishes per-model failure rates; these are stated, not 
     the no-motion rate to EXPLICIT_FACTOR. A different model draws afresh at its own rate.
   * unexpected cuts grow with clip length (per 5 s) and halve when the action is one
     explicit beat.
+- Multi-shot: a request with segments (Kling 3.0 `multi_prompt`) is checked the way Kling
+  checks it (a model that takes several shots, at most max_shots, each prompt within
+  segment_chars, whole-second lengths adding up to the duration) and rendered as its segments
+  in order, each drawn as the single shot it stands for with its own faults.
 - Latency: the catalog's typical seconds per model (providers.md: Kling 135-319 s, Sora 45-180
   s), varied +-40 % per task and multiplied by DIRECTOR_SIM_LATENCY_SCALE (default 0.01, so a
   demo waits seconds; 0 in tests).
@@ -48,7 +52,7 @@ from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.project import atomic_write_bytes
 from director.tools import catalog
-from director.tools.providers.simrender import MIRROR, render_sim
+from director.tools.providers.simrender import MIRROR, render_sim, segment_requests
 
 FAULTS = ("wrong_direction", "no_motion", "frozen", "black", "cut", "duration")
 """Failure modes the simulator can inject."""
@@ -168,6 +172,34 @@ def draw_faults(request: GenerationRequest, project: str,
     return found
 
 
+def task_faults(request: GenerationRequest, project: str) -> dict[str, Any]:
+    """The faults of a task: a single clip's, or {"segments": [...]} with each segment's drawn
+    as the single shot it stands for (so a shot retaken alone on the same model meets the same
+    persistent faults)."""
+    if not request.multi_prompt:
+        return draw_faults(request, project)
+    rates = fault_rates(request.model)
+    return {"segments": [draw_faults(part, project, rates) for part in segment_requests(request)]}
+
+
+def _check_segments(request: GenerationRequest, spec: catalog.ModelSpec) -> None:
+    """Refuse a multi-shot request Kling would refuse (providers.md §1, multi_prompt)."""
+    segments = request.multi_prompt
+    problem = ""
+    if not spec.multi_shot:
+        problem = "it renders one shot per request"
+    elif len(segments) > spec.max_shots:
+        problem = f"{len(segments)} shots, over its {spec.max_shots}"
+    elif any(len(s.prompt) > spec.segment_chars for s in segments):
+        problem = f"a segment prompt is over {spec.segment_chars} characters"
+    elif any(s.duration_s != round(s.duration_s) for s in segments):
+        problem = "segment lengths must be whole seconds"
+    elif sum(s.duration_s for s in segments) != request.duration_s:
+        problem = "segment lengths must add up to the duration"
+    if problem:
+        raise ProviderError(f"{spec.id} cannot take this multi_prompt: {problem}")
+
+
 def project_of(idempotency_key: str) -> str:
     match = _KEY.match(idempotency_key)
     return match.group("project") if match else idempotency_key
@@ -182,9 +214,15 @@ def fault_log(work_dir: Path) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue
         request = task.get("request", {})
-        log.append({"task_id": path.stem, "shot": request.get("shot_index"),
-                    "attempt": request.get("attempt"), "model": request.get("model"),
-                    "seed": request.get("seed"), "faults": task.get("faults", {})})
+        faults = task.get("faults", {})
+        # A multi-shot task logs one line per segment, under the shot the segment stands for.
+        parts = faults.get("segments") if request.get("multi_prompt") else [faults]
+        for k, found in enumerate(parts or []):
+            shot = request.get("shot_index")
+            log.append({"task_id": path.stem, "shot": shot + k if shot is not None else None,
+                        "attempt": request.get("attempt"), "model": request.get("model"),
+                        "seed": request.get("seed"), "faults": found,
+                        **({"group": shot, "segment": k} if request.get("multi_prompt") else {})})
     return log
 
 
@@ -227,6 +265,8 @@ class SimProvider:
             raise ProviderError(f"sim cannot render {request.model!r}: {exc}") from None
         if not spec.accepts(request.duration_s):
             raise ProviderError(f"{spec.id} does not render {request.duration_s:g} s clips")
+        if request.multi_prompt:
+            _check_segments(request, spec)
         task_id = "sim-" + hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:16]
         path, _ = self._paths(task_id)
         task = _load(path)
@@ -235,7 +275,7 @@ class SimProvider:
             wait = spec.latency_s * (0.6 + 0.8 * _draw(idempotency_key, "latency"))
             task = {"request": request.model_dump(mode="json"), "submitted_at": now,
                     "ready_at": now + wait * latency_scale(),
-                    "faults": draw_faults(request, project_of(idempotency_key))}
+                    "faults": task_faults(request, project_of(idempotency_key))}
             atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
         self._start(task_id, task)
         # Standing in for a service, the task is that service's: slots and polls follow it.

@@ -11,12 +11,18 @@ see them in a real model's output:
 - black: a stretch of frames is black.
 - cut: halfway through, the picture jumps to a different set, light and framing.
 - duration: the clip runs shorter or longer than asked.
+
+A multi-shot request (Kling 3.0 `multi_prompt`) is drawn as its segments in order, each the
+single clip it stands for: its own length, the camera move its prompt names (the simulator
+reads the prompt as a model would), and its own faults; set, light and seed are the request's,
+as one scene.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -43,6 +49,50 @@ _SUBJECT_BOX = (0.38, 0.62, 0.25, 0.75)
 """Where the subject stands on the storyboard (x0, x1, y0, y1 as fractions of the frame)."""
 _BLACK_Y, _GREY_UV = 16, 128  # limited-range black
 _AUDIO_RATE = 48_000
+
+
+_MOVE_WORDS: tuple[tuple[CameraMove, str], ...] = (
+    ("static", r"\bstatic (?:locked-off )?(?:camera|shot)\b|\blocked[- ]off\b"),
+    ("pan_left", r"\b(?:slow|camera|whip)\s+pans?\s+(?:to\s+the\s+)?left\b"),
+    ("pan_right", r"\b(?:slow|camera|whip)\s+pans?\s+(?:to\s+the\s+)?right\b"),
+    ("tilt_up", r"\bupward tilt\b|\btilts? up(?:ward)?\b"),
+    ("tilt_down", r"\bdownward tilt\b|\btilts? down(?:ward)?\b"),
+    ("push_in", r"\bdolly[- ]in\b|\bpush[- ]in\b|\bzoom[- ]in\b"),
+    ("pull_out", r"\bdolly[- ](?:out|back)\b|\bpull[- ]?(?:back|out)\b|\bzoom[- ]out\b"),
+    ("orbit_left", r"\borbit[^.,;]{0,30}?\bleft\b"),
+    ("orbit_right", r"\borbit[^.,;]{0,30}?\bright\b"),
+    ("crane_up", r"\bcrane[^.,;]{0,20}?\b(?:rising|up)\b"),
+    ("crane_down", r"\bcrane[^.,;]{0,20}?\b(?:descending|down)\b|\bcrane descending\b"),
+    ("handheld", r"\bhandheld\b"),
+    ("rack_focus", r"\brack focus\b"),
+)
+"""How the simulator reads a prompt's camera move: the phrases compose writes (vocabulary's
+MOVE_PHRASES) and their common variants."""
+
+
+def move_named(prompt: str) -> CameraMove:
+    """The camera move a prompt names first ("static" when it names none)."""
+    found = [(m.start(), move) for move, rx in _MOVE_WORDS
+             for m in [re.search(rx, prompt, re.IGNORECASE)] if m]
+    return min(found)[1] if found else "static"
+
+
+def segment_requests(request: GenerationRequest) -> list[GenerationRequest]:
+    """A multi-shot request as the single clips it stands for, in order (just `request` when it
+    is a single shot). The segments of a group are consecutive shots, numbered from the lead."""
+    if not request.multi_prompt:
+        return [request]
+    return [
+        request.model_copy(update={
+            "shot_index": request.shot_index + k,
+            "prompt": segment.prompt,
+            "duration_s": segment.duration_s,
+            "multi_prompt": [],
+            "hints": request.hints.model_copy(
+                update={"camera_move": move_named(segment.prompt)}),
+        })
+        for k, segment in enumerate(request.multi_prompt)
+    ]
 
 
 def faulted_request(request: GenerationRequest, faults: dict[str, dict]) -> GenerationRequest:
@@ -112,19 +162,12 @@ def render_sim(
     progress: Callable[[float], None] | None = None,
 ) -> Path:
     """Render the take with its faults as H.264 at `dest` (atomically). Deterministic for a
-    request and a fault set."""
-    frames = frame_total(request, faults)
-    frozen, black = faults.get("frozen"), faults.get("black")
-    # A stall stops the clip's clock: the picture holds, then carries on from where it stopped
-    # (no jump), so the move ends short of where it should.
-    stall = _stall_frames(frozen, request.fps, frames)
-    content = frames - (stall[1] - stall[0])
-    drawn = faulted_request(request, faults)
-    rig = build_rig(drawn, content)
-    cut = faults.get("cut")
-    other = build_rig(_other_set(request), content) if cut else None
-    band = draw_caption(request) if caption else None
-    moving = bool(request.hints.action.strip()) and "no_motion" not in faults
+    request and a fault set. A multi-shot request's faults are {"segments": [one per segment]}."""
+    parts = segment_requests(request)
+    part_faults = faults.get("segments", []) if request.multi_prompt else [faults]
+    if len(part_faults) != len(parts):
+        raise ValueError(f"{len(parts)} segments but {len(part_faults)} fault sets")
+    frames = sum(frame_total(p, f) for p, f in zip(parts, part_faults, strict=True))
     planes = Planes(request.width, request.height)
     time_base = Fraction(1, request.fps)
     with (
@@ -141,28 +184,49 @@ def render_sim(
         sound = out.add_stream("aac", rate=_AUDIO_RATE) if request.audio else None
         if sound is not None:
             sound.layout = "mono"
-        for i in range(frames):
-            j = i if i < stall[0] else max(stall[0] - 1, i - (stall[1] - stall[0]))
-            j = min(max(j, 0), content - 1)
-            t = j / request.fps
-            if _in(black, i / request.fps):
-                planes.y[:] = _BLACK_Y
-                planes.u[:] = planes.v[:] = _GREY_UV
-            else:
-                (other if other is not None and t >= cut["at_s"] else rig).render(j, planes)
-                if moving:
-                    _sway(planes, t, request.width, request.height)
-                if band is not None:
-                    band.apply(planes.y, planes.u, planes.v)
-            frame = av.VideoFrame.from_ndarray(planes.array, format="yuv420p")
-            frame.pts, frame.time_base = i, time_base
-            out.mux(stream.encode(frame))
-            if progress is not None and (i % request.fps == 0 or i == frames - 1):
-                progress((i + 1) / frames)
+        i = 0
+        for part, found in zip(parts, part_faults, strict=True):
+            for _ in _draw_clip(part, found, planes, caption):
+                frame = av.VideoFrame.from_ndarray(planes.array, format="yuv420p")
+                frame.pts, frame.time_base = i, time_base
+                out.mux(stream.encode(frame))
+                i += 1
+                if progress is not None and (i % request.fps == 1 or i == frames):
+                    progress(i / frames)
         out.mux(stream.encode(None))
         if sound is not None:
             _room_tone(out, sound, frames / request.fps)
     return Path(dest)
+
+
+def _draw_clip(request: GenerationRequest, faults: dict[str, dict], planes: Planes,
+               caption: bool) -> Iterator[None]:
+    """Draw one clip's frames into `planes`, yielding after each."""
+    frames = frame_total(request, faults)
+    frozen, black = faults.get("frozen"), faults.get("black")
+    # A stall stops the clip's clock: the picture holds, then carries on from where it stopped
+    # (no jump), so the move ends short of where it should.
+    stall = _stall_frames(frozen, request.fps, frames)
+    content = frames - (stall[1] - stall[0])
+    rig = build_rig(faulted_request(request, faults), content)
+    cut = faults.get("cut")
+    other = build_rig(_other_set(request), content) if cut else None
+    band = draw_caption(request) if caption else None
+    moving = bool(request.hints.action.strip()) and "no_motion" not in faults
+    for i in range(frames):
+        j = i if i < stall[0] else max(stall[0] - 1, i - (stall[1] - stall[0]))
+        j = min(max(j, 0), content - 1)
+        t = j / request.fps
+        if _in(black, i / request.fps):
+            planes.y[:] = _BLACK_Y
+            planes.u[:] = planes.v[:] = _GREY_UV
+        else:
+            (other if other is not None and cut and t >= cut["at_s"] else rig).render(j, planes)
+            if moving:
+                _sway(planes, t, request.width, request.height)
+            if band is not None:
+                band.apply(planes.y, planes.u, planes.v)
+        yield
 
 
 def _room_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float,
