@@ -103,7 +103,10 @@ def test_parallel_submissions_cannot_both_pass_the_cap(tmp_path: Path) -> None:
 
     async def both() -> list[dict]:
         return await asyncio.gather(
-            *(_submit_once(ctx, request(i), provider, f"k{i}", cost=1.0, cap=1.5) for i in range(2))
+            *(
+                _submit_once(ctx, request(i), provider, f"k{i}", cost=1.0, cap=1.5, members=[])
+                for i in range(2)
+            )
         )
 
     outcomes = asyncio.run(both())
