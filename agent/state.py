@@ -70,7 +70,7 @@ class DirectorState(BaseModel):
     """Shot list, bible, prompts and routes, once written and routed."""
     budget_usd: float | None = None
     """The effective spend cap (brief, else settings), fixed when the plan is routed."""
-    max_attempts: int = 3
+    max_attempts: int = 4
     """Takes allowed per shot, fixed when the plan is routed."""
     approved: bool = False
     """Whether the plan passed the approval gate."""
@@ -100,7 +100,7 @@ class ShotInput(BaseModel):
     """Whether native audio was asked for."""
     budget_usd: float | None = None
     """The run's spend cap, checked (with the ledger) before every paid submission."""
-    max_attempts: int = 3
+    max_attempts: int = 4
     """Takes allowed for this shot."""
     chain_video: str = ""
     """For a continuous shot: the previous shot's accepted clip (relative to the project),

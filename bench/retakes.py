@@ -12,7 +12,7 @@ Printed per arm: first-pass acceptance, mean takes per accepted shot, dollars pe
 second, shots failed, and how many injected faults inspection detected (the simulator's fault
 log against each take's failing QC checks).
 
-    .venv/bin/python bench/retakes.py [--briefs a.md b.yaml] [--attempts 3] [--shots 4]
+    .venv/bin/python bench/retakes.py [--briefs a.md b.yaml] [--attempts 4] [--shots 4]
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--briefs", nargs="*", type=Path,
                         default=[REPO / "examples" / "briefs" / b for b in DEFAULT_BRIEFS])
-    parser.add_argument("--attempts", type=int, default=3, help="takes allowed per shot")
+    parser.add_argument("--attempts", type=int, default=4, help="takes allowed per shot")
     parser.add_argument("--shots", type=int, default=4, help="cap a brief at about this many "
                         "5 s shots, to keep the run short")
     args = parser.parse_args()

@@ -55,8 +55,9 @@ class Settings:
     """draft or final; overrides the brief's tier when set."""
     projects_dir: Path = field(default=Path("projects"), metadata={"env": "DIRECTOR_PROJECTS_DIR"})
     """Where `run` puts project folders when --out is not given."""
-    max_attempts: int = field(default=3, metadata={"env": "DIRECTOR_MAX_ATTEMPTS"})
-    """Takes per shot before it is reported failed."""
+    max_attempts: int = field(default=4, metadata={"env": "DIRECTOR_MAX_ATTEMPTS"})
+    """Takes per shot before it is reported failed. Four lets the retake ladder finish: two
+    rewrites of the failing variable, then the model change qc.md prescribes."""
     concurrency: int = field(default=2, metadata={"env": "DIRECTOR_CONCURRENCY"})
     """Shots rendered at once (also capped per provider)."""
     budget_usd: float | None = field(default=None, metadata={"env": "DIRECTOR_BUDGET_USD"})
@@ -80,7 +81,7 @@ class Settings:
             provider=os.environ.get("DIRECTOR_PROVIDER", "").strip() or "animatic",
             tier=tier,
             projects_dir=Path(os.environ.get("DIRECTOR_PROJECTS_DIR", "").strip() or "projects"),
-            max_attempts=_env_int("DIRECTOR_MAX_ATTEMPTS", 3, 1, 10),
+            max_attempts=_env_int("DIRECTOR_MAX_ATTEMPTS", 4, 1, 10),
             concurrency=_env_int("DIRECTOR_CONCURRENCY", 2, 1, 32),
             budget_usd=_env_float("DIRECTOR_BUDGET_USD", None),
             poll_interval_s=_env_float("DIRECTOR_POLL_S", None),
