@@ -21,6 +21,12 @@ class ProjectError(DirectorError):
     exit_code = 2
 
 
+class UsageError(DirectorError):
+    """A command-line option or setting names something that does not exist."""
+
+    exit_code = 2
+
+
 class BudgetError(DirectorError):
     """The estimate or spend would pass the budget cap."""
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from director.config import Settings
-from director.errors import DirectorError
+from director.errors import BudgetError, DirectorError, UsageError
 from director.plan import Plan
 from director.project import Project, slugify
 from director.ui.progress import ShotProgress
@@ -47,9 +47,17 @@ def _say_brain(ctx: Any) -> None:
     err.print(f"Brain: {describe() if describe else ctx.brain.name}", highlight=False)
 
 
-def _check_tier(tier: str) -> str:
+def _check_tier(tier: str, provider: str = "") -> str:
+    """Options are checked before any work starts (exit 2 for a bad one)."""
     if tier and tier not in ("draft", "final"):
-        raise DirectorError(f"--tier must be draft or final, not {tier!r}")
+        raise UsageError(f"--tier must be draft or final, not {tier!r}")
+    if provider:
+        from director.tools.providers import available
+
+        if provider not in available():
+            raise UsageError(
+                f"--provider {provider!r} is not a backend (available: {', '.join(available())})"
+            )
     return tier
 
 
@@ -81,6 +89,8 @@ def _summary(project: Project, outcome: Outcome) -> int:
     out.print(f"Report {project.report_path}")
     for r in sorted(failed, key=lambda r: r.index):
         err.print(f"shot {r.index + 1} failed: {r.reason}")
+    if any(r.reason.startswith("budget") for r in failed):
+        return BudgetError.exit_code  # the cap stopped the run: say so in the exit code
     return 1 if failed or state.cut is None else 0
 
 
@@ -146,7 +156,7 @@ def run(
 ) -> None:
     """Plan, approve, render, inspect, retake and cut a brief into a project folder."""
     parsed = _load(brief)
-    _check_tier(tier)
+    _check_tier(tier, provider)
     root = out_dir or Settings.from_env().projects_dir / slugify(parsed.title)
     project = Project(root)
     if project.state_path.exists():
@@ -178,7 +188,7 @@ def plan(
 ) -> None:
     """Plan, write prompts and estimate cost without rendering anything."""
     parsed = _load(brief)
-    _check_tier(tier)
+    _check_tier(tier, provider)
     with tempfile.TemporaryDirectory(prefix="director-plan-") as tmp:
         project = Project(Path(tmp))
         ctx = make_context(
@@ -272,7 +282,7 @@ def shell(
     or pipe them in; the same commands the chat page and Slack take."""
     from director.ui.shell import run_shell
 
-    _check_tier(tier)
+    _check_tier(tier, provider)
     code = asyncio.run(
         run_shell(project_dir, Settings.from_env(), console=out, provider=provider, tier=tier)
     )
