@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/concurrency.py [--scale 0.1] [--concurrency 12] [--shots 12]
 
 Prints wall time from the first submission to the last shot's end, the critical path (the
-longest single shot from its first submission to its acceptance or failure) and their ratio.
+slowest single render, submit to ready, as the simulated service times it) and their ratio.
 Target: ratio <= 1.15 at concurrency 12, i.e. twelve shots take barely longer than the slowest
 one. The simulator's injected faults are off, so retakes (listed when they happen) come only
 from QC itself: this measures scheduling, not the retake loop (bench/retakes.py does).
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -75,9 +76,13 @@ async def _run(root: Path, shots: int, concurrency: int) -> dict[str, float]:
     accepted = [i for i, r in state.results.items() if r.status == "accepted"]
     starts = [t for (kind, _), t in times.items() if kind == "submitted"]
     ends = [t for (kind, _), t in times.items() if kind == "ended"]
-    per_shot = [times[("ended", i)] - times[("submitted", i)] for i in state.results]
     wall = max(ends) - min(starts)
-    critical = max(per_shot)
+    # The critical path is the slowest single render as the service reports it (submit to
+    # ready, from the simulator's task files), not a shot's time measured under this run's
+    # load: everything the run adds on top (drawing, inspection, waiting) counts against it.
+    tasks = [json.loads(p.read_text()) for p in project.takes_dir.glob(".tasks/*.json")]
+    latencies = [t["ready_at"] - t["submitted_at"] for t in tasks if "ready_at" in t]
+    critical = max(latencies)
     for r in sorted(state.results.values(), key=lambda r: r.index):
         if len(r.takes) > 1 or r.status != "accepted":
             print(f"  shot {r.index + 1}: {r.status} after {len(r.takes)} take(s) {r.reason}")
@@ -107,7 +112,7 @@ def main() -> int:
         f"{args.concurrency}, latency scale {args.scale}, {figures['takes']} takes"
     )
     print(f"wall (first submit -> last shot end): {figures['wall_s']:.2f} s")
-    print(f"critical path (slowest shot):       {figures['critical_s']:.2f} s")
+    print(f"critical path (slowest render):     {figures['critical_s']:.2f} s")
     verdict = "PASS" if figures["ratio"] <= 1.15 else "MISS"
     print(f"wall / critical path: {figures['ratio']:.3f}  (target <= 1.15: {verdict})")
     return 0
