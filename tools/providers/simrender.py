@@ -128,17 +128,32 @@ def _other_set(request: GenerationRequest) -> GenerationRequest:
 
 
 def _sway(planes: Planes, t_s: float, width: int, height: int) -> None:
-    """The subject performs its action: its region of the frame sways side to side."""
+    """The subject performs its action: its region of the frame sways side to side, and a
+    textured hand-sized patch moves across it (a close-up of a smooth prop would otherwise
+    show nothing a viewer, or optical flow, could follow)."""
     dx = round(ACTION_AMPLITUDE * width * math.sin(2 * math.pi * t_s / ACTION_PERIOD_S))
     dx -= dx % 2  # whole chroma samples
-    if dx == 0:
-        return
     x0, x1, y0, y1 = (round(f * n / 2) * 2 for f, n in zip(
         _SUBJECT_BOX, (width, width, height, height), strict=True))
+    _hand(planes.y, t_s, x0, x1, y0, y1)
+    if dx == 0:
+        return
     planes.y[y0:y1, x0:x1] = np.roll(planes.y[y0:y1, x0:x1], dx, axis=1)
     for plane in (planes.u, planes.v):
         region = plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2]
         region[:] = np.roll(region, dx // 2, axis=1)
+
+
+def _hand(luma: np.ndarray, t_s: float, x0: int, x1: int, y0: int, y1: int) -> None:
+    """A small checkered patch travelling back and forth across the subject's region."""
+    side = max(8, ((x1 - x0) // 3) // 4 * 4)
+    span = max(0, (x1 - x0) - side)
+    phase = 0.5 - 0.5 * math.cos(2 * math.pi * t_s / ACTION_PERIOD_S)
+    left = x0 + round(span * phase)
+    top = y0 + ((y1 - y0) - side) // 2
+    rows, cols = np.indices((side, side)) // max(2, side // 4)
+    cells = (rows + cols) % 2
+    luma[top:top + side, left:left + side] = np.where(cells, 220, 40).astype(luma.dtype)
 
 
 def _stall_frames(span: dict | None, fps: int, frames: int) -> tuple[int, int]:
