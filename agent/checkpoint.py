@@ -10,18 +10,23 @@ import aiosqlite
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from director import film, plan
+from director import film, inspection, plan, takes
 from director.agent import state
 
 
-def _state_types() -> list[type]:
-    """Every pydantic class that can sit in a checkpoint; unregistered types would be refused
-    once LangGraph's strict msgpack mode becomes the default."""
-    types: list[type] = []
-    for module in (film, plan, state):
+def _state_types() -> list[type | tuple[str, str]]:
+    """Every pydantic class that can sit in a checkpoint; unregistered types are refused by
+    LangGraph's msgpack loader (and come back as plain dicts)."""
+    types: list[type | tuple[str, str]] = []
+    for module in (film, inspection, plan, state, takes):
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == module.__name__:
                 types.append(value)
+    # Checkpoints written before takes and inspection had modules of their own name those
+    # classes under director.film.
+    types += [
+        (film.__name__, name) for name in film.REEXPORTS if isinstance(getattr(film, name), type)
+    ]
     return types
 
 

@@ -2,10 +2,13 @@
 
 Run: .venv/bin/python bench/qc_accuracy.py [--n 6] [--seed 0] [--out build/qcset] [--small]
 
-Prints per-class precision and recall for camera moves (on clean clips), per-type recall and
+Prints per-class precision and recall for camera moves (on clean clips), the camera accuracy on
+each subject scene (a large subject moving in frame, under a still, panning or handheld camera),
+per-type recall and
 precision for each defect detector (on clips with that defect injected), each detector's
-false-positive rate on clean clips, the overall camera accuracy, and PASS/MISS against the
-targets: camera accuracy >= 95 %; each defect type recall >= 95 % with <= 5 % false positives
+false-positive rate on clean clips, the overall camera accuracy (camera and subject-scene
+clips together), and PASS/MISS against the targets: camera accuracy >= 95 % overall and on the
+subject scenes; each defect type recall >= 95 % with <= 5 % false positives
 on clean clips. Always exits 0: it is a report. Labels come from the generator, never from a
 detector (see qcset.py).
 
@@ -24,7 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qcset import CAMERA_CLASSES, DEFECT_CLASSES, DefectLabel, LabelledClip, generate
+from qcset import (
+    CAMERA_CLASSES,
+    DEFECT_CLASSES,
+    SUBJECT_SCENES,
+    DefectLabel,
+    LabelledClip,
+    generate,
+)
 
 from director.film import Defect
 
@@ -53,6 +63,8 @@ class Scores:
     camera_total: int = 0
     camera_right: int = 0
     camera_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    scene_total: Counter[str] = field(default_factory=Counter)
+    scene_right: Counter[str] = field(default_factory=Counter)
     defect_labelled: Counter[str] = field(default_factory=Counter)
     defect_found: Counter[str] = field(default_factory=Counter)
     detections: Counter[str] = field(default_factory=Counter)
@@ -64,6 +76,12 @@ class Scores:
     @property
     def camera_accuracy(self) -> float:
         return self.camera_right / self.camera_total if self.camera_total else 0.0
+
+    def scene_accuracy(self, scene: str | None = None) -> float | None:
+        """Camera accuracy on one subject scene, or on all of them."""
+        total = self.scene_total[scene] if scene else sum(self.scene_total.values())
+        right = self.scene_right[scene] if scene else sum(self.scene_right.values())
+        return right / total if total else None
 
     def camera_recall(self, move: str) -> float | None:
         total = sum(n for (t, _), n in self.camera_confusion.items() if t == move)
@@ -112,9 +130,12 @@ def score(verdicts: list[Verdict]) -> Scores:
     for v in verdicts:
         c = v.clip
         name = f"{c.spec.clip_id} ({c.path.name})"
-        if c.spec.category == "camera":
+        if c.spec.category in ("camera", "subject"):
             s.camera_total += 1
             s.camera_confusion[c.move, v.move] += 1
+            if c.spec.category == "subject":
+                s.scene_total[c.spec.target] += 1
+                s.scene_right[c.spec.target] += v.move == c.move
             if v.move == c.move:
                 s.camera_right += 1
             else:
@@ -151,6 +172,16 @@ def report(s: Scores) -> list[str]:
         n = sum(k for (t, _), k in s.camera_confusion.items() if t == move)
         precision, recall = _pct(s.camera_precision(move)), _pct(s.camera_recall(move))
         lines.append(f"  {move:<14} {n:3d}   {precision}   {recall}")
+    lines.append("subject scene      n   camera accuracy")
+    for scene in SUBJECT_SCENES:
+        lines.append(f"  {scene:<15} {s.scene_total[scene]:3d}   {_pct(s.scene_accuracy(scene))}")
+    scenes = s.scene_accuracy()
+    ok = scenes is not None and scenes >= CAMERA_TARGET
+    lines.append(
+        f"subject_scene_accuracy: {_pct(scenes).strip()} "
+        f"({sum(s.scene_right.values())}/{sum(s.scene_total.values())}) "
+        f"target >= {100 * CAMERA_TARGET:.0f}% {'PASS' if ok else 'MISS'}"
+    )
     ok = s.camera_accuracy >= CAMERA_TARGET
     lines.append(
         f"camera_accuracy: {100 * s.camera_accuracy:.1f}% ({s.camera_right}/{s.camera_total}) "

@@ -30,6 +30,7 @@ from qcset_spec import (
     CAMERA_CLASSES,
     DEFECT_BASE_MOVES,
     DEFECT_CLASSES,
+    SUBJECT_SCENES,
     VERSION,
     ClipSpec,
     DefectKind,
@@ -43,6 +44,7 @@ __all__ = [
     "CAMERA_CLASSES",
     "DEFECT_BASE_MOVES",
     "DEFECT_CLASSES",
+    "SUBJECT_SCENES",
     "VERSION",
     "ClipSpec",
     "DefectKind",
@@ -94,6 +96,8 @@ def _scene(spec: ClipSpec, photo: str, path: Path2D) -> Scene:
         scene.band_top = 2 * round(0.7 * h / 2)
         centres = np.tile([w / 2, h / 2], (n, 1))
         scene.sprite = Sprite(load_photo(other), round(0.5 * h), centres)
+    elif spec.subject_action:
+        scene.sprite = _subject(spec, load_photo(other))
     elif spec.subject_moves:
         r = ramp(n, spec.eased) - 0.5
         rng = np.random.default_rng(spec.seed + 1)
@@ -102,6 +106,37 @@ def _scene(spec: ClipSpec, photo: str, path: Path2D) -> Scene:
         cy = h * 0.55 + 0.02 * h * np.sin(np.linspace(0, 4 * np.pi, n))  # a walking bob
         scene.sprite = Sprite(load_photo(other), round(0.3 * h), np.stack([cx, cy], 1))
     return scene
+
+
+def _subject(spec: ClipSpec, photo: np.ndarray) -> Sprite:
+    """A large subject performing `spec.subject_action` on screen, whatever the camera does:
+    walking across (with a bob), gesturing in place (swaying and turning to and fro), or
+    walking towards the camera (growing, drifting a little sideways)."""
+    n, w, h = spec.frames, spec.width, spec.height
+    rng = np.random.default_rng(spec.seed + 2)
+    r = ramp(n, spec.eased) - 0.5
+    t = np.arange(n) / spec.fps
+    height = round(spec.subject_height * h)
+    side = float(rng.choice([-1, 1]))
+    x0 = w / 2 + float(rng.uniform(-0.1, 0.1)) * w
+    if spec.subject_action == "walk":
+        travel = float(rng.uniform(0.25, 0.5)) * w
+        step_hz = float(rng.uniform(1.5, 2.2))
+        cx = x0 + side * travel * r
+        cy = h * 0.55 + 0.02 * h * np.abs(np.sin(np.pi * step_hz * t))
+        return Sprite(photo, height, np.stack([cx, cy], 1))
+    if spec.subject_action == "gesture":
+        hz = float(rng.uniform(0.5, 1.2))
+        phase = 2 * np.pi * hz * t + float(rng.uniform(0, 2 * np.pi))
+        cx = x0 + float(rng.uniform(0.02, 0.05)) * w * np.sin(phase)
+        cy = np.full(n, h * 0.55) + 0.01 * h * np.sin(2 * phase)
+        angles = float(rng.uniform(4.0, 10.0)) * np.sin(phase + 0.6)
+        return Sprite(photo, height, np.stack([cx, cy], 1), angles=angles)
+    # approach: from about half the final size to full size, feet staying low in frame
+    scales = 0.5 + 0.5 * (r + 0.5)
+    cx = x0 + side * float(rng.uniform(0.0, 0.1)) * w * r
+    cy = h * 0.6 - 0.1 * h * (1 - scales)
+    return Sprite(photo, height, np.stack([cx, cy], 1), scales=scales)
 
 
 def _relative_luminance(rgb: np.ndarray) -> float:

@@ -120,13 +120,23 @@ class Layer:
 
 
 class Sprite:
-    """A feathered elliptical cut-out of a photo, pasted at a per-frame position (a subject)."""
+    """A feathered elliptical cut-out of a photo, pasted at a per-frame position (a subject),
+    optionally scaled (walking towards the camera) and turned (swaying as it gestures)."""
 
-    def __init__(self, photo: np.ndarray, height: int, centres: np.ndarray) -> None:
+    def __init__(
+        self,
+        photo: np.ndarray,
+        height: int,
+        centres: np.ndarray,
+        scales: np.ndarray | None = None,
+        angles: np.ndarray | None = None,
+    ) -> None:
         ph, pw = photo.shape[:2]
         cw = min(pw, int(ph * 0.8))
         crop = photo[:, (pw - cw) // 2 : (pw - cw) // 2 + cw]
-        h = height - height % 2
+        top = float(np.max(scales)) if scales is not None else 1.0
+        # Cut at the largest size the sprite reaches, so growing never magnifies past it.
+        h = round(height * top) - round(height * top) % 2
         w = round(h * 0.8)
         self.rgb = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
         mask = np.zeros((h, w), np.float32)
@@ -134,9 +144,25 @@ class Sprite:
         self.alpha = cv2.GaussianBlur(mask, (0, 0), max(1.0, h * 0.02))[..., None]
         self.centres = centres
         """(frames, 2) sprite centre in output pixels per frame."""
+        n = len(centres)
+        self.scales = (np.ones(n) if scales is None else np.asarray(scales)) / top
+        """Per-frame size relative to the cut (1 at the largest)."""
+        self.angles = np.zeros(n) if angles is None else np.asarray(angles)
+        """Per-frame counter-clockwise turn in degrees, about the sprite's centre."""
+
+    def _pose(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        s, angle = float(self.scales[i]), float(self.angles[i])
+        if s == 1.0 and angle == 0.0:
+            return self.rgb, self.alpha
+        h, w = self.rgb.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, s)
+        rgb = cv2.warpAffine(self.rgb, m, (w, h), flags=cv2.INTER_LINEAR)
+        alpha = cv2.warpAffine(self.alpha, m, (w, h), flags=cv2.INTER_LINEAR)[..., None]
+        return rgb, alpha
 
     def paste(self, frame: np.ndarray, i: int) -> None:
-        h, w = self.rgb.shape[:2]
+        rgb, alpha = self._pose(i)
+        h, w = rgb.shape[:2]
         cx, cy = self.centres[i]
         x0, y0 = round(cx - w / 2), round(cy - h / 2)
         fh, fw = frame.shape[:2]
@@ -147,8 +173,8 @@ class Sprite:
             return
         sx1, sy1 = sx0 + dx1 - dx0, sy0 + dy1 - dy0
         dst = frame[dy0:dy1, dx0:dx1].astype(np.float32)
-        a = self.alpha[sy0:sy1, sx0:sx1]
-        out = dst * (1 - a) + self.rgb[sy0:sy1, sx0:sx1] * a
+        a = alpha[sy0:sy1, sx0:sx1]
+        out = dst * (1 - a) + rgb[sy0:sy1, sx0:sx1] * a
         frame[dy0:dy1, dx0:dx1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -16,23 +16,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from qcset_frames import PHOTO_FILES, TEXTURES
 
+from director.inspection import CameraClass, DefectType
+
 VERSION = 1
 """Bump when synthesis changes, so cached clips are rebuilt."""
 
-Move = Literal[
-    "static",
-    "pan_left",
-    "pan_right",
-    "tilt_up",
-    "tilt_down",
-    "push_in",
-    "pull_out",
-    "roll",
-    "orbit_left",
-    "orbit_right",
-    "handheld",
-]
-DefectKind = Literal["black", "frozen", "flicker", "cut", "letterbox", "static"]
+# Labels use the inspector's own names for camera moves and defects.
+Move = CameraClass
+DefectKind = DefectType
 CAMERA_CLASSES: tuple[Move, ...] = Move.__args__  # type: ignore[attr-defined]
 DEFECT_CLASSES: tuple[DefectKind, ...] = DefectKind.__args__  # type: ignore[attr-defined]
 DEFECT_BASE_MOVES: tuple[Move, ...] = (
@@ -46,6 +37,17 @@ DEFECT_BASE_MOVES: tuple[Move, ...] = (
     "handheld",
 )
 """Camera moves under an injected defect ("static" means a locked-off shot of a moving subject)."""
+SubjectAction = Literal["", "walk", "gesture", "approach"]
+SUBJECT_SCENES: dict[str, tuple[tuple[Move, ...], SubjectAction]] = {
+    "static_walk": (("static",), "walk"),
+    "static_gesture": (("static",), "gesture"),
+    "static_approach": (("static",), "approach"),
+    "pan_walk": (("pan_left", "pan_right"), "walk"),
+    "handheld_walk": (("handheld",), "walk"),
+}
+"""Camera clips with a LARGE subject moving in frame (a tenth to a quarter of the picture): the
+camera moves drawn from the first item, the subject's action the second. A moving subject must
+not pull the camera reading: a locked-off camera watching someone walk or gesture is static."""
 
 
 class _Model(BaseModel):
@@ -68,14 +70,20 @@ class ClipSpec(_Model):
 
     clip_id: str
     """Stable name, e.g. "pan_left-03"."""
-    category: Literal["camera", "defect"]
-    """Whether the clip measures camera classification or a defect detector."""
+    category: Literal["camera", "defect", "subject"]
+    """Whether the clip measures camera classification, a defect detector, or camera
+    classification with a large moving subject in frame."""
     target: str
-    """The class this clip stands for: a camera move or a defect type."""
+    """The class this clip stands for: a camera move, a defect type or a subject scene."""
     move: Move
     """The true camera move."""
     subject_moves: bool = False
     """Static camera only: a small subject crosses the frame (something moves)."""
+    subject_action: SubjectAction = ""
+    """Subject scenes: a large subject walks across, gestures in place, or walks towards the
+    camera (growing)."""
+    subject_height: float = 0.0
+    """Subject scenes: the subject's height as a fraction of the frame height (at its largest)."""
     expect_motion: bool = True
     """Whether the shot asked for motion (passed to the defect finder)."""
     photo: str
@@ -118,7 +126,13 @@ class ClipSpec(_Model):
     version: int = VERSION
 
     def key(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+        # Fields added after the first release are hashed only when set, so clips cached
+        # before they existed keep their names.
+        later = {k for k in _LATER_FIELDS if getattr(self, k) == ClipSpec.model_fields[k].default}
+        return hashlib.sha256(self.model_dump_json(exclude=later).encode()).hexdigest()[:12]
+
+
+_LATER_FIELDS = ("subject_action", "subject_height")
 
 
 class LabelledClip(_Model):
@@ -158,9 +172,15 @@ class LabelledClip(_Model):
 
 
 def _spec(category: str, target: str, index: int, seed: int, small: bool) -> ClipSpec:
-    offset = 0 if category == "camera" else len(CAMERA_CLASSES)
-    pool = CAMERA_CLASSES if category == "camera" else DEFECT_CLASSES
-    class_no = offset + pool.index(target)  # type: ignore[arg-type]
+    pools: dict[str, tuple[str, ...]] = {
+        "camera": CAMERA_CLASSES,
+        "defect": DEFECT_CLASSES,
+        "subject": tuple(SUBJECT_SCENES),
+    }
+    offset = {"camera": 0, "defect": len(CAMERA_CLASSES)}.get(
+        category, len(CAMERA_CLASSES) + len(DEFECT_CLASSES)
+    )
+    class_no = offset + pools[category].index(target)
     rng = np.random.default_rng([seed, class_no, index, VERSION])
     photos = list(PHOTO_FILES)
     photo = photos[(index + class_no) % len(photos)]
@@ -174,16 +194,22 @@ def _spec(category: str, target: str, index: int, seed: int, small: bool) -> Cli
     frames = round(seconds * fps)
     use_crf = small or rng.random() < 0.75
     kbps = int(rng.uniform(500, 900) * (4 if width > 640 else 1))
-    move = target if category == "camera" else str(rng.choice(DEFECT_BASE_MOVES))
+    if category == "subject":
+        move = str(rng.choice(SUBJECT_SCENES[target][0]))
+    elif category == "camera":
+        move = target
+    else:
+        move = str(rng.choice(DEFECT_BASE_MOVES))
     # A locked-off camera: half the clean ones watch a subject cross the frame (motion asked
     # for), half a still scene (none asked for); under a defect the subject always moves.
     subject_moves = move == "static" and (category == "defect" or index % 2 == 0)
-    expect_motion = move != "static" or subject_moves
+    subject_moves = subject_moves and category != "subject"  # the large subject is its own
+    expect_motion = move != "static" or subject_moves or category == "subject"
     static_defect = category == "defect" and target == "static"
     if static_defect:  # nothing moves although motion was asked for
         move, subject_moves, expect_motion = "static", False, True
     base = {
-        "clip_id": f"{'cam' if category == 'camera' else 'def'}-{target}-{index:02d}",
+        "clip_id": f"{category[:3]}-{target}-{index:02d}",
         "category": category,
         "target": target,
         "move": move,
@@ -213,6 +239,13 @@ def _spec(category: str, target: str, index: int, seed: int, small: bool) -> Cli
         base["bitrate_kbps"] = None
     if category == "defect":
         base.update(_defect_params(target, frames, fps, height, width, rng))
+    if category == "subject":
+        action = SUBJECT_SCENES[target][1]
+        base["subject_action"] = action
+        # Tall enough to fill a fifth to a third of the frame; a walker towards the camera
+        # ends taller still.
+        low, high = (0.7, 0.9) if action == "approach" else (0.55, 0.8)
+        base["subject_height"] = float(rng.uniform(low, high))
     return ClipSpec(**base)
 
 
@@ -270,11 +303,19 @@ def _defect_params(
 def specs(
     n_per_class: int, seed: int = 0, small: bool = False, classes: tuple[str, ...] | None = None
 ) -> list[ClipSpec]:
-    """The specs of the set: `n_per_class` clips of every camera move and defect type."""
-    every = [("camera", c) for c in CAMERA_CLASSES] + [("defect", d) for d in DEFECT_CLASSES]
+    """The specs of the set: `n_per_class` clips of every camera move, defect type and subject
+    scene."""
+    every = (
+        [("camera", c) for c in CAMERA_CLASSES]
+        + [("defect", d) for d in DEFECT_CLASSES]
+        + [("subject", s) for s in SUBJECT_SCENES]
+    )
     wanted = classes or tuple(f"{cat}:{t}" for cat, t in every)
     unknown = set(wanted) - {f"{cat}:{t}" for cat, t in every}
     if unknown:
-        raise ValueError(f"unknown clip classes (use camera:<move> or defect:<type>): {unknown}")
+        raise ValueError(
+            f"unknown clip classes (use camera:<move>, defect:<type> or subject:<scene>): "
+            f"{unknown}"
+        )
     pairs = [(cat, t) for cat, t in every if f"{cat}:{t}" in wanted]
     return [_spec(cat, t, i, seed, small) for cat, t in pairs for i in range(n_per_class)]

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         TaskStatus,
     )
 
-# Everything defined here, in director.takes and in director.inspection (see _ELSEWHERE).
+# Everything defined here, in director.takes and in director.inspection (see REEXPORTS).
 __all__ = [
     "ASPECT_RATIOS", "CAMERA_AXES", "AspectRatio", "Bible", "Brief", "Camera", "CameraAngle",
     "CameraClass", "CameraControl", "CameraControlType", "CameraMotion", "CameraMove",
@@ -349,7 +349,7 @@ class ShotHints(FilmModel):
 
 # ---- re-exports ------------------------------------------------------------------------------
 
-_ELSEWHERE = {
+REEXPORTS: dict[str, str] = {
     "CAMERA_AXES": "director.takes",
     "CameraControl": "director.takes",
     "CameraControlType": "director.takes",
@@ -368,12 +368,14 @@ _ELSEWHERE = {
     "Finding": "director.inspection",
     "QCReport": "director.inspection",
 }
+"""Names served here but defined in director.takes or director.inspection -> that module.
+Checkpoints written before those modules existed name these classes under director.film."""
 
 
 def __getattr__(name: str) -> object:
     # Resolved on first use, not imported at the top: director.takes and director.inspection
     # import this module, so an eager import here would be circular.
-    module = _ELSEWHERE.get(name)
+    module = REEXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
@@ -382,4 +384,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_ELSEWHERE})
+    return sorted({*globals(), *REEXPORTS})

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -29,6 +33,39 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def director_cmd() -> list[str]:
     """The installed console script next to this interpreter."""
     return [str(Path(sys.executable).with_name("director"))]
+
+
+@dataclass
+class CliResult:
+    """What `director ...` printed and the exit code it ended with."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def director_in_process(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    """`director ARGS` through the console script's own entry point, in this process.
+
+    For tests about what a command does with its input, where a new interpreter (a few seconds
+    of imports each time) adds nothing; every command keeps at least one test that runs the
+    real console script in its own process.
+    """
+    from director.ui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env or {}),
+        mock.patch.object(sys, "argv", ["director", *args]),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def reference_brief(name: str) -> Path:

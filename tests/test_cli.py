@@ -1,4 +1,5 @@
-"""The `director` command as a person uses it: real processes, real files, exit codes."""
+"""The `director` command as a person uses it: real files and exit codes, and for each command
+at least one run of the real console script in a process of its own."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from pathlib import Path
 
 import av
 import pytest
-from conftest import EXAMPLE_BRIEFS, all_briefs, director_cmd, reference_brief
+from conftest import (
+    EXAMPLE_BRIEFS,
+    all_briefs,
+    director_cmd,
+    director_in_process,
+    reference_brief,
+)
 
 from director.ledger import Ledger
 
@@ -76,7 +83,7 @@ def test_bad_briefs_get_one_line_and_exit_2(tmp_path: Path, content: str, words:
     suffix = ".yaml" if words == "yaml" else ".md"
     path = tmp_path / f"bad{suffix}"
     path.write_text(content)
-    result = director("run", str(path), "--yes", "--out", str(tmp_path / "out"))
+    result = director_in_process("run", str(path), "--yes", "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -87,7 +94,7 @@ def test_bad_briefs_get_one_line_and_exit_2(tmp_path: Path, content: str, words:
 def test_absurd_duration_is_rejected(tmp_path: Path, duration: str) -> None:
     path = tmp_path / "brief.json"
     path.write_text(json.dumps({"title": "x", "text": "a cat on a wall", "duration": duration}))
-    result = director("plan", str(path))
+    result = director_in_process("plan", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert duration in result.stderr
 
@@ -95,6 +102,7 @@ def test_absurd_duration_is_rejected(tmp_path: Path, duration: str) -> None:
 def test_missing_project_and_unknown_provider_are_clear(tmp_path: Path) -> None:
     result = director("resume", str(tmp_path / "nope"))
     assert result.returncode == 2 and "not a project folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1  # one line from a real process
     result = director(
         "run",
         str(EXAMPLE_BRIEFS / "paper-boat.md"),
@@ -110,10 +118,10 @@ def test_missing_project_and_unknown_provider_are_clear(tmp_path: Path) -> None:
 
 def test_lint_passes_on_plan_and_brief(tmp_path: Path) -> None:
     brief = reference_brief("neon-rain.md")
-    plan = director("plan", str(brief), "--json")
+    plan = director_in_process("plan", str(brief), "--json")
     (tmp_path / "plan.json").write_text(plan.stdout)
     assert director("lint", str(tmp_path / "plan.json")).returncode == 0
-    assert director("lint", str(brief)).returncode == 0
+    assert director_in_process("lint", str(brief)).returncode == 0
 
 
 def test_sigkill_mid_render_then_resume_does_not_rerender(tmp_path: Path) -> None:
@@ -153,14 +161,16 @@ def test_sigkill_mid_render_then_resume_does_not_rerender(tmp_path: Path) -> Non
     assert abs(decoded_duration(out / "final.mp4") - total) <= 0.1 * len(plan["shots"])
 
 
+def test_every_shipped_brief_is_covered() -> None:
+    assert len(all_briefs()) >= 11
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(1200)
-def test_every_brief_runs_offline_and_lints_clean(tmp_path: Path) -> None:
-    briefs = all_briefs()
-    assert len(briefs) >= 11
-    for brief in briefs:
-        out = tmp_path / brief.stem
-        result = director("run", str(brief), "--out", str(out), "--yes", timeout=600)
-        assert result.returncode == 0, f"{brief.name}: {result.stderr}"
-        assert director("lint", str(out / "plan.json")).returncode == 0, brief.name
-        assert (out / "final.mp4").stat().st_size > 0
+@pytest.mark.parametrize("brief", all_briefs(), ids=lambda p: p.name)
+def test_every_brief_runs_offline_and_lints_clean(tmp_path: Path, brief: Path) -> None:
+    # In process: the console script itself is run in its own process by the tests above.
+    out = tmp_path / brief.stem
+    result = director_in_process("run", str(brief), "--out", str(out), "--yes")
+    assert result.returncode == 0, f"{brief.name}: {result.stderr}"
+    assert director_in_process("lint", str(out / "plan.json")).returncode == 0, brief.name
+    assert (out / "final.mp4").stat().st_size > 0

@@ -12,13 +12,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import director_cmd, reference_brief
+from conftest import director_cmd, director_in_process, reference_brief
 from qc_clips import moving_clip, write
 
-from director.film import CameraMove, Finding, GenerationRequest, ShotHints
+from director.film import CameraMotion, CameraMove, Defect, Finding, GenerationRequest, ShotHints
 from director.plan import Plan
 from director.tools.providers.animatic import render_animatic
-from director.tools.qc.inspector import inspect_take
+from director.tools.qc.inspector import camera_findings, inspect_take
 from director.tools.qc.judge import JudgeResult
 from director.tools.qc.judge_spec import JudgeSpec
 
@@ -65,6 +65,40 @@ def test_no_motion_where_a_move_was_asked_fails_on_camera(tmp_path: Path) -> Non
     report = inspect_take(still, _request("push_in"))
     assert [(f.check, f.variable) for f in report.findings] == [("camera", "camera")]
     assert "static" in [d.type for d in report.defects]
+    assert report.findings[0].severity == "fail" and not report.passed
+
+
+def _severity(
+    asked: CameraMove, camera: CameraMotion, defects: list[Defect] | None = None
+) -> list[str]:
+    return [f.severity for f in camera_findings(camera, _request(asked), defects or [])]
+
+
+def test_a_shaky_camera_verdict_warns_instead_of_costing_a_retake() -> None:
+    # What the audit saw: a locked-off shot read as handheld at 0.53-0.63 confidence.
+    shaky = CameraMotion(move="handheld", confidence=0.6, shake=0.007, pairs=59, pairs_used=59)
+    (finding,) = camera_findings(shaky, _request("static"), [])
+    assert finding.severity == "warn" and "handheld" in finding.message
+    # A pan the wrong way by barely more than the threshold, read with little confidence.
+    faint = CameraMotion(move="pan_right", confidence=0.45, pan=0.045, pairs=40, pairs_used=40)
+    assert _severity("pan_left", faint) == ["warn"]
+
+
+def test_a_clear_wrong_verdict_still_fails() -> None:
+    wrong_way = CameraMotion(move="pan_right", confidence=0.95, pan=0.3, pairs=40, pairs_used=40)
+    assert _severity("pan_left", wrong_way) == ["fail"]
+    clear_shake = CameraMotion(move="handheld", confidence=0.9, shake=0.02, pairs=40, pairs_used=40)
+    assert _severity("static", clear_shake) == ["fail"]
+    # A crane down read as a tilt the wrong way: the zoom that comes with a crane lowers the
+    # class confidence, but the vertical travel is unmistakably the other way.
+    crane = CameraMotion(
+        move="tilt_up", confidence=0.65, tilt=0.24, zoom=-0.077, pairs=40, pairs_used=40
+    )
+    assert _severity("crane_down", crane) == ["fail"]
+    # Nothing moves at all although a push-in was asked: clear whatever the fit's confidence.
+    still = CameraMotion(move="static", confidence=0.4, pairs=40, pairs_used=40)
+    assert _severity("push_in", still) == ["warn"]
+    assert _severity("push_in", still, [Defect(type="static", start_s=0, end_s=2)]) == ["fail"]
 
 
 def test_parameter_findings_from_the_probe_stay(pan_clip: Path) -> None:
@@ -112,7 +146,8 @@ def test_cli_json_report(pan_clip: Path) -> None:
 def test_cli_checks_a_clip_against_a_plan_shot(tmp_path: Path) -> None:
     from director.agent.requests import first_request
 
-    planned = _director("plan", str(reference_brief("neon-rain.md")), "--json")
+    # In process: test_cli_json_report runs the real `director inspect` in its own process.
+    planned = director_in_process("plan", str(reference_brief("neon-rain.md")), "--json")
     assert planned.returncode == 0, planned.stderr
     plan_text = planned.stdout
     (tmp_path / "plan.json").write_text(plan_text)
@@ -125,11 +160,11 @@ def test_cli_checks_a_clip_against_a_plan_shot(tmp_path: Path) -> None:
     )
     clip = render_animatic(request, tmp_path / "shot1.mp4")
     spec = ["--spec", str(tmp_path / "plan.json")]
-    result = _director("inspect", str(clip), *spec, "--shot", "1", "--json")
+    result = director_in_process("inspect", str(clip), *spec, "--shot", "1", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(result.stdout)
     assert data["passed"] is True
-    bad = _director("inspect", str(clip), *spec, "--shot", "99")
+    bad = director_in_process("inspect", str(clip), *spec, "--shot", "99")
     assert bad.returncode == 2 and "--shot" in bad.stderr and "Traceback" not in bad.stderr
     _judged_against_the_plan_shot(clip, tmp_path / "plan.json", plan)
 
@@ -170,6 +205,6 @@ def _judged_against_the_plan_shot(clip: Path, plan_path: Path, plan: Plan) -> No
 @pytest.mark.parametrize("target", ["missing.mp4", "text.mp4"])
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path, target: str) -> None:
     (tmp_path / "text.mp4").write_text("hello, not a video\n")
-    result = _director("inspect", str(tmp_path / target))
+    result = director_in_process("inspect", str(tmp_path / target))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from conftest import EXAMPLE_BRIEFS, director_cmd
+from conftest import EXAMPLE_BRIEFS, CliResult, director_cmd, director_in_process
 from fakes.openai_chat import FakeChat, Reply, weak_plan, weak_reply
 from test_llm_brain import BRIEF, brain_for, good_plan
 
@@ -32,21 +32,27 @@ INJECTION = (
 )
 
 
-def run_with_fake(fake: FakeChat, *args: str, budget: str = "") -> subprocess.CompletedProcess:
+def run_with_fake(fake: FakeChat, *args: str, budget: str = "",
+                  in_process: bool = False) -> subprocess.CompletedProcess | CliResult:
+    """`director ARGS` against the fake endpoint: the real console script in its own process,
+    or (`in_process`) the same entry point in this one."""
     with fake.serve() as url:
-        env = {**os.environ, "OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": url,
+        env = {"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": url,
                "DIRECTOR_LLM_MODEL": fake.model, "DIRECTOR_LLM_BACKOFF_S": "0"}
         if budget:
             env["DIRECTOR_BUDGET_USD"] = budget
+        if in_process:
+            return director_in_process(*args, env=env)
         return subprocess.run([*director_cmd(), *args], capture_output=True, text=True,
-                              timeout=240, env=env)
+                              timeout=240, env={**os.environ, **env})
 
 
 def test_weak_model_still_gives_lint_clean_prompts_and_a_cut(tmp_path: Path) -> None:
     fake = FakeChat(auto=weak_reply, brief_markers=["flooded gutter"])
     out = tmp_path / "boat"
+    # In process: the injected-brief test below runs the real console script.
     result = run_with_fake(fake, "run", str(EXAMPLE_BRIEFS / "paper-boat.md"), "--out", str(out),
-                           "--yes")
+                           "--yes", in_process=True)
     assert result.returncode == 0, result.stderr
     assert "Brain: llm (fake-director-1 at http://127.0.0.1:" in result.stderr
     assert fake.violations == [] and fake.kinds[0] == "plan" and "write" in fake.kinds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from conftest import director_cmd
+from conftest import CliResult, director_cmd, director_in_process
 
 
 def _director(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -13,6 +13,11 @@ def _director(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*director_cmd(), *args], capture_output=True, text=True, env=full, timeout=60
     )
+
+
+def _director_here(*args: str, **env: str) -> CliResult:
+    # In process: the two tests above run the real `director providers` in its own process.
+    return director_in_process(*args, env={"COLUMNS": "200", **env})
 
 
 def test_list_says_which_keys_are_set_without_printing_them() -> None:
@@ -44,7 +49,7 @@ def test_check_makes_one_authenticated_call_to_kling_and_piapi() -> None:
     kling.start()
     piapi.start()
     try:
-        good = _director(
+        good = _director_here(
             "providers",
             "check",
             "kling",
@@ -54,7 +59,7 @@ def test_check_makes_one_authenticated_call_to_kling_and_piapi() -> None:
         )
         assert good.returncode == 0, good.stderr
         assert "kling: ok" in good.stdout and kling.secret_key not in good.stdout
-        bad = _director(
+        bad = _director_here(
             "providers",
             "check",
             "kling",
@@ -64,11 +69,11 @@ def test_check_makes_one_authenticated_call_to_kling_and_piapi() -> None:
         )
         assert bad.returncode != 0 and "Traceback" not in bad.stderr
         assert "not-the-secret" not in bad.stderr
-        ok = _director(
+        ok = _director_here(
             "providers", "check", "piapi", PIAPI_API_BASE=piapi.url, PIAPI_API_KEY=piapi.api_key
         )
         assert ok.returncode == 0 and "piapi: ok" in ok.stdout, ok.stderr
-        refused = _director(
+        refused = _director_here(
             "providers", "check", "piapi", PIAPI_API_BASE=piapi.url, PIAPI_API_KEY="wrong-key-999"
         )
         assert refused.returncode != 0 and "refused the key" in refused.stderr

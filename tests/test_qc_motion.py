@@ -14,7 +14,7 @@ from qc_clips import H, W, camera_frame, moving_clip, texture, write
 from director.film import CameraMove, GenerationRequest, ShotHints
 from director.tools.providers.animatic import render_animatic
 from director.tools.qc.inspector import caption_fraction
-from director.tools.qc.motion import MOVE_CLASS, analyse_motion
+from director.tools.qc.motion import MOVE_CLASS, SHAKE_MIN, analyse_motion
 
 SYNTHETIC = {
     "static": lambda t: {},
@@ -116,3 +116,24 @@ def test_unreadable_clip_raises_a_media_error(tmp_path: Path) -> None:
     bad.write_bytes(np.zeros(100, np.uint8).tobytes())
     with pytest.raises(MediaError):
         analyse_motion(bad)
+
+
+@pytest.mark.parametrize(("seed", "kind"), [(4, "object"), (2, "object"), (1, "person")])
+def test_a_locked_off_take_with_its_subject_acting_reads_static(
+    seed: int, kind: str, tmp_path: Path
+) -> None:
+    """The simulator draws the action as the subject's region swaying; the camera fit must not
+    follow it (these takes read as handheld when the subject pulled the fit)."""
+    from director.tools.providers.simrender import render_sim
+
+    request = _animatic("static").model_copy(
+        update={"model": "sim", "provider": "sim", "seed": seed, "duration_s": 5.0,
+                "width": 640, "height": 360}
+    )
+    request = request.model_copy(
+        update={"hints": request.hints.model_copy(update={"subject_kind": kind})}
+    )
+    clip = render_sim(request, {}, tmp_path / "take.mp4", caption=True)
+    motion = analyse_motion(clip, ignore_below=caption_fraction(request))
+    assert motion.move == "static", motion
+    assert motion.confidence >= 0.7 and motion.shake < 0.5 * SHAKE_MIN

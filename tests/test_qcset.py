@@ -74,6 +74,12 @@ def test_every_class_is_present_and_labelled(clips: list[qcset.LabelledClip]) ->
     assert all(c.clean for c in clips if c.spec.category == "camera")
     static_defect = _one(clips, "def-static")
     assert static_defect.expect_motion and static_defect.move == "static"
+    scenes = {c.spec.target: c for c in clips if c.spec.category == "subject"}
+    assert set(scenes) == set(qcset.SUBJECT_SCENES)
+    for name, clip in scenes.items():
+        moves, action = qcset.SUBJECT_SCENES[name]
+        assert clip.move in moves and clip.spec.subject_action == action
+        assert clip.clean and clip.expect_motion
 
 
 def test_files_decode_with_the_labelled_duration_rate_and_size(
@@ -147,6 +153,35 @@ def test_handheld_shakes_without_drifting(clips: list[qcset.LabelledClip]) -> No
     assert np.abs(xs).max() > 0.004 * w  # it shakes
     assert np.abs(xs).max() < 0.05 * w  # but never travels like a pan
     assert abs(xs[-1]) < 0.01 * w  # and ends near where it began
+
+
+@pytest.mark.parametrize("scene", ["static_walk", "static_gesture", "static_approach"])
+def test_a_still_camera_watches_a_large_subject_move(
+    clips: list[qcset.LabelledClip], scene: str
+) -> None:
+    """The camera is locked off: the picture outside the subject is the same in every frame,
+    while the subject covers a large part of it and moves."""
+    clip = _one(clips, f"sub-{scene}")
+    frames, _, _ = _decode(clip.path)
+    stack = np.stack(frames).astype(np.int16)
+    change = np.abs(stack - stack[0]).max(axis=0)  # largest change of each pixel from frame 0
+    moved = change > 40
+    assert moved.mean() > 0.08  # a large subject moved (8 % of the frame at the least)
+    assert moved.mean() < 0.6  # but the background did not
+    still = ~cv2.dilate(moved.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    assert still.mean() > 0.3
+    typical = np.median(np.abs(stack - stack[0]), axis=0)
+    assert np.quantile(typical[still], 0.9) < 6  # sensor noise and codec, nothing travelling
+
+
+def test_a_pan_with_a_subject_walking_through_moves_the_background_as_labelled(
+    clips: list[qcset.LabelledClip],
+) -> None:
+    clip = _one(clips, "sub-pan_walk")
+    frames, _, (w, _h) = _decode(clip.path)
+    dx, dy, _, _ = _similarity(frames[0], frames[-1])
+    assert dx == pytest.approx(clip.content_dx_px, abs=0.01 * w + 2)
+    assert abs(clip.content_dx_px) > 0.1 * w and abs(dy) < 0.01 * w + 2
 
 
 def _mad(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,6 +1,7 @@
 """`director run --provider fal|replicate|openai --yes` end to end against loopback services:
-a real CLI process plans, submits, polls, downloads, inspects and cuts, and no key is left in
-anything the project folder holds."""
+the command plans, submits, polls, downloads, inspects and cuts, and no key is left in anything
+the project folder holds. The kill-and-resume test runs the real console script in processes of
+its own; the others run the same entry point in this process."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import av
 import pytest
-from conftest import director_cmd
+from conftest import CliResult, director_cmd, director_in_process
 from fakes.fal_server import FalFake
 from fakes.loopback import LoopbackService
 from fakes.openai_server import OpenAIFake
@@ -22,17 +23,14 @@ from director.ledger import Ledger
 BRIEF = "A paper boat drifting down a flooded gutter after rain, 5 seconds.\n"
 
 
-def run(tmp_path: Path, provider: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess,
-                                                                     Path]:
+def run(tmp_path: Path, provider: str, env: dict[str, str]) -> tuple[CliResult, Path]:
     brief = tmp_path / "boat.md"
     brief.write_text(BRIEF)
     out = tmp_path / "project"
-    result = subprocess.run(
+    result = director_in_process(
         # The rules brain: OPENAI_* set for Sora must not switch planning to the LLM brain.
-        [*director_cmd(), "run", str(brief), "--provider", provider, "--brain", "rules", "--yes",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=240,
-        env={**os.environ, "DIRECTOR_POLL_S": "0.05", **env},
+        "run", str(brief), "--provider", provider, "--brain", "rules", "--yes", "--out", str(out),
+        env={"DIRECTOR_POLL_S": "0.05", **env},
     )
     return result, out
 

@@ -146,6 +146,12 @@ def _kling(model_id: str, label: str, api: str, mode: str, res: str, price: Pric
 
 
 _I2V_NOTE = "Image-to-video only: needs a first frame; the output aspect follows the image."
+_KLING_V3: dict[str, object] = {
+    "audio": True, "last_frame": True, "multi_shot": True, "max_shots": 6, "segment_chars": 512,
+    "durations": [float(s) for s in range(3, 16)],
+}
+"""What every Kling 3.0 mode offers: native audio, a last frame, up to 6 shots of at most 512
+characters each in one request, and any whole-second length from 3 to 15 s."""
 
 _TABLE: tuple[ModelSpec, ...] = (
     _kling("kling-v1-std", "Kling 1.0 Std", "kling-v1", "std", "720p", _per_clip(0.14),
@@ -189,21 +195,16 @@ _TABLE: tuple[ModelSpec, ...] = (
            notes="Audio via sound=on ($0.84/5 s with voice control, not modelled). "
                  "Last frame only when silent. fal and Replicate default generate_audio=true."),
     _kling("kling-v3-std", "Kling 3.0 Std", "kling-v3", "std", "720p",
-           _per_second(0.084, audio_usd=0.126), quality=4, tiers=["draft"], audio=True,
-           last_frame=True, multi_shot=True, max_shots=6, segment_chars=512,
-           durations=[float(s) for s in range(3, 16)], latency_s=135.0,
-           providers=["kling", "fal", "replicate"],
+           _per_second(0.084, audio_usd=0.126), quality=4, tiers=["draft"], **_KLING_V3,
+           latency_s=135.0, providers=["kling", "fal", "replicate"],
            notes="Per second; $0.154/s with voice control (not modelled). Multi-shot ≤6."),
     _kling("kling-v3-pro", "Kling 3.0 Pro", "kling-v3", "pro", "1080p",
-           _per_second(0.112, audio_usd=0.168), quality=5, tiers=["final"], audio=True,
-           last_frame=True, multi_shot=True, max_shots=6, segment_chars=512,
-           durations=[float(s) for s in range(3, 16)], latency_s=135.0,
-           providers=["kling", "fal", "replicate"],
+           _per_second(0.112, audio_usd=0.168), quality=5, tiers=["final"], **_KLING_V3,
+           latency_s=135.0, providers=["kling", "fal", "replicate"],
            notes="Per second; $0.196/s with voice control (not modelled). Multi-shot ≤6."),
     _kling("kling-v3-4k", "Kling 3.0 4K", "kling-v3", "4k", "2160p", _per_second(0.42),
-           quality=5, audio=True, last_frame=True, multi_shot=True, max_shots=6,
-           segment_chars=512, durations=[float(s) for s in range(3, 16)], latency_s=300.0,
-           providers=["fal", "replicate"], verified=False,
+           quality=5, **_KLING_V3, latency_s=300.0, providers=["fal", "replicate"],
+           verified=False,
            notes="4k mode appears in pricing and clients, not in Kling's API reference, so the "
                  "official adapter does not offer it [U]; "
                  "we deliver at most 1080p."),

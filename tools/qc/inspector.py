@@ -32,7 +32,7 @@ from director.film import (
 from director.tools.qc.defects import find_defects
 from director.tools.qc.frames import MediaError, decode
 from director.tools.qc.judge_spec import JudgeSpec
-from director.tools.qc.motion import expected_class, measure
+from director.tools.qc.motion import MIRRORED, direction_clarity, expected_class, measure
 from director.tools.qc.probe import check_request, undecodable
 
 if TYPE_CHECKING:
@@ -46,8 +46,9 @@ DEFECT_VARIABLE: dict[str, Variable] = {
     "letterbox": "params",
 }
 """What a retake changes for each technical defect ("static" depends on the shot)."""
-LOW_CONFIDENCE = 0.5
-"""Below this camera confidence a mismatch only warns: the pixels are not clear enough."""
+LOW_CONFIDENCE = 0.7
+"""Below this camera confidence a mismatch only warns: the pixels are not clear enough to be
+worth a paid retake. A clear wrong verdict (a pan the wrong way reads well above it) fails."""
 
 
 def inspect_take(
@@ -192,9 +193,10 @@ def camera_findings(
         f"pan {camera.pan:+.3f}w, tilt {camera.tilt:+.3f}h, zoom {camera.zoom:+.3f}, "
         f"roll {camera.roll_deg:+.1f}°, confidence {camera.confidence:.2f}"
     )
+    still = any(d.type == "static" for d in defects)
     if want != "static" and got == "static":
         message = f"camera does not move; asked for {asked} ({detail})"
-        if any(d.type == "static" for d in defects):
+        if still:
             message = f"nothing moves; asked for {asked} ({detail})"
     else:
         message = f"camera reads as {got}, asked for {asked} ({detail})"
@@ -202,7 +204,16 @@ def camera_findings(
     # Orbit is told from a pan only by parallax, which a shot without foreground lacks: a pan
     # the right way round is reported, not failed.
     orbit_as_pan = {"orbit_left": "pan_right", "orbit_right": "pan_left"}
-    if orbit_as_pan.get(want) == got or camera.confidence < LOW_CONFIDENCE:
+    sure = camera.confidence
+    if MIRRORED.get(want) == got:
+        # The same move the wrong way round: judged on its own axis, where it is usually clear.
+        sure = max(sure, direction_clarity(camera, got))
+    if orbit_as_pan.get(want) == got:
+        severity = "warn"
+    elif sure < LOW_CONFIDENCE and not (want != "static" and still):
+        # A shaky measurement never costs a retake; a picture in which nothing moves at all,
+        # although a move was asked for, is clear whatever the fit's confidence.
+        message += "; low confidence, not failed"
         severity = "warn"
     return [Finding(check="camera", severity=severity, message=message, variable="camera")]
 

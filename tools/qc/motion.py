@@ -31,7 +31,9 @@ PAIR_RATE = 12.0
 MAX_CORNERS = 200
 """Corners tracked per pair."""
 BANDS = 3
-"""Horizontal bands the corners are spread over."""
+"""Horizontal bands the corners are spread over..."""
+COLUMNS = 4
+"""...and vertical strips: corners are found cell by cell."""
 MIN_INLIERS = 15
 """Fewer RANSAC inliers than this and the pair's fit is not trusted."""
 MIN_INLIER_RATIO = 0.4
@@ -50,6 +52,16 @@ ORBIT_MIN = 0.04
 """Opposite horizontal travel of the upper and lower frame, in widths, that makes an orbit."""
 SHAKE_MIN = 0.006
 """Back-and-forth travel, in frame widths, that makes handheld when there is no net move."""
+MOVER_PX = 0.4
+"""A track this far (analysis pixels) off its pair's fit may be a moving subject..."""
+MOVER_K = 4.0
+"""...if it is also this many times the pair's median distance off the fit (tracking noise)."""
+MOVER_NEIGHBOURS = 2
+"""Other off-fit tracks that must lie within SUBJECT_RADIUS: a subject is a cluster."""
+SUBJECT_RADIUS = 16.0
+"""Tracks this close (analysis pixels) to a moving subject are left out of the camera fit."""
+MIN_KEEP = 0.25
+"""Share of a pair's tracks that must remain after masking for the masked fit to be used."""
 
 MOVE_CLASS: dict[CameraMove, CameraClass] = {
     "static": "static",
@@ -113,55 +125,122 @@ def measure(clip: Clip, *, ignore_below: float | None = None) -> CameraMotion:
     n, h, w = gray.shape
     step = max(1, round(clip.fps / PAIR_RATE)) if clip.fps else 1
     rows = h if ignore_below is None else int(np.clip(round(ignore_below * h), h // 4, h))
-    pairs = [
-        _fit(gray[i], gray[i + step], rows, clip.time(i + step)) for i in range(0, n - step, step)
+    tracked = [
+        _track(gray[i], gray[i + step], rows, clip.time(i + step))
+        for i in range(0, n - step, step)
     ]
+    movers = [_movers(tr) for tr in tracked]
+    pairs = []
+    for k, tr in enumerate(tracked):
+        # A subject found moving in this pair or its neighbours (where it moved too slowly to
+        # stand out here) is masked before the camera is fitted.
+        near = [m for m in movers[max(0, k - 1) : k + 2] if len(m)]
+        pairs.append(_fit(tr, w, h, np.concatenate(near) if near else np.empty((0, 2))))
     dynamic = dynamic_degree(gray, clip.fps, None if ignore_below is None else rows)
     return classify(pairs, w, h, clip.fps / step if clip.fps else PAIR_RATE, dynamic)
 
 
 def _corners(prev: np.ndarray, rows: int) -> np.ndarray | None:
-    """Corners spread over three horizontal bands, so a textured sky cannot take them all and
-    leave the floor (the orbit's lower layer) untracked."""
+    """Corners spread over a grid of cells, a share each, so neither a textured sky nor a
+    richly textured subject can take them all: the floor (the orbit's lower layer) stays
+    tracked, and a subject filling a third of the frame holds about a third of the tracks,
+    leaving the background the dominant motion."""
     found = []
-    edges = np.linspace(0, rows, BANDS + 1).astype(int)
-    for r0, r1 in itertools.pairwise(edges):
-        pts = cv2.goodFeaturesToTrack(prev[r0:r1], MAX_CORNERS // BANDS, 0.01, 7, blockSize=5)
-        if pts is not None:
-            pts[:, 0, 1] += r0
-            found.append(pts)
+    h_edges = np.linspace(0, rows, BANDS + 1).astype(int)
+    w_edges = np.linspace(0, prev.shape[1], COLUMNS + 1).astype(int)
+    per_cell = MAX_CORNERS // (BANDS * COLUMNS)
+    for r0, r1 in itertools.pairwise(h_edges):
+        for c0, c1 in itertools.pairwise(w_edges):
+            pts = cv2.goodFeaturesToTrack(prev[r0:r1, c0:c1], per_cell, 0.01, 7, blockSize=5)
+            if pts is not None:
+                pts[:, 0] += (c0, r0)
+                found.append(pts)
     return np.concatenate(found) if found else None
 
 
-def _fit(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Pair:
-    h, w = prev.shape
-    none = _Pair(t, 0.0, 0.0, 0.0, 0.0, 0.0, False)
+@dataclass
+class _Tracks:
+    """Corners of one frame pair that tracked there and back, and the pair's first fit."""
+
+    t: float
+    a: np.ndarray
+    """(k, 2) positions in the earlier frame, analysis pixels."""
+    b: np.ndarray
+    """(k, 2) positions in the later frame."""
+    m: np.ndarray | None = None
+    """RANSAC similarity fitted to every track (None when it failed)."""
+    inliers: int = 0
+    """Tracks that agree with `m`."""
+
+
+def _track(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Tracks:
+    empty = np.empty((0, 2), np.float32)
     p0 = _corners(prev, rows)
     if p0 is None or len(p0) < MIN_INLIERS:
-        return none
+        return _Tracks(t, empty, empty)
     p1, status, _ = cv2.calcOpticalFlowPyrLK(prev, curr, p0, None, winSize=(21, 21), maxLevel=3)
     back, status_b, _ = cv2.calcOpticalFlowPyrLK(curr, prev, p1, None, winSize=(21, 21), maxLevel=3)
     # Forward-backward agreement drops tracks that slid along an edge or into an occlusion.
     good = (status[:, 0] == 1) & (status_b[:, 0] == 1)
     good &= np.linalg.norm((back - p0).reshape(-1, 2), axis=1) < 0.5
-    a, b = p0.reshape(-1, 2)[good], p1.reshape(-1, 2)[good]
-    if len(a) < MIN_INLIERS:
-        return none
+    tr = _Tracks(t, p0.reshape(-1, 2)[good], p1.reshape(-1, 2)[good])
+    if len(tr.a) >= MIN_INLIERS:
+        tr.m, tr.inliers = _ransac(tr.a, tr.b, RANSAC_PX)
+    return tr
+
+
+def _ransac(a: np.ndarray, b: np.ndarray, px: float) -> tuple[np.ndarray | None, int]:
     m, inliers = cv2.estimateAffinePartial2D(
-        a, b, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=500
+        a, b, method=cv2.RANSAC, ransacReprojThreshold=px, maxIters=500
     )
     if m is None or inliers is None:
+        return None, 0
+    return m, int(inliers.sum())
+
+
+def _residual(m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return b - (a @ m[:, :2].T + m[:, 2])
+
+
+def _movers(tr: _Tracks) -> np.ndarray:
+    """Positions of tracks that move on their own: clearly off the pair's fit (beyond the noise
+    of the tracks that agree with it) and in a cluster, so an isolated mistrack is no subject."""
+    if tr.m is None:
+        return np.empty((0, 2), np.float32)
+    off = np.linalg.norm(_residual(tr.m, tr.a, tr.b), axis=1)
+    off_pts = tr.a[off > max(MOVER_PX, MOVER_K * float(np.median(off)))]
+    if len(off_pts) <= MOVER_NEIGHBOURS:
+        return np.empty((0, 2), np.float32)
+    dist = np.linalg.norm(off_pts[:, None] - off_pts[None], axis=2)
+    clustered = (dist < SUBJECT_RADIUS).sum(axis=1) > MOVER_NEIGHBOURS  # counts itself
+    return off_pts[clustered]
+
+
+def _fit(tr: _Tracks, w: int, h: int, movers: np.ndarray) -> _Pair:
+    none = _Pair(tr.t, 0.0, 0.0, 0.0, 0.0, 0.0, False)
+    if tr.m is None:
         return none
-    count = int(inliers.sum())
+    a, b, m = tr.a, tr.b, tr.m
+    # The dominant motion must be the camera's: most tracks agree on it.
+    ok = tr.inliers >= MIN_INLIERS and tr.inliers >= MIN_INLIER_RATIO * len(a)
+    if len(movers):
+        # Refit without the moving subject and the tracks beside it, whose 21-pixel tracking
+        # windows take in part of the subject and drag the fit its way by a fraction of a pixel.
+        dist = np.linalg.norm(a[:, None] - movers[None], axis=2).min(axis=1)
+        keep = dist > SUBJECT_RADIUS
+        if keep.sum() >= max(MIN_INLIERS, MIN_KEEP * len(a)):
+            refit, count = _ransac(a[keep], b[keep], RANSAC_PX)
+            if refit is not None and count >= MIN_INLIERS:
+                m = refit
     c = np.array([w / 2, h / 2])
     centre = m[:, :2] @ c + m[:, 2] - c
     scale = float(np.hypot(m[0, 0], m[1, 0]))
     angle = float(np.arctan2(m[1, 0], m[0, 0]))
-    ok = count >= MIN_INLIERS and count >= MIN_INLIER_RATIO * len(a)
-    residual = b - (a @ m[:, :2].T + m[:, 2])
-    shear, top_dx, bottom_dx = _layers(a[:, 1], residual[:, 0], (b - a)[:, 0])
+    # Layers are read against the first fit over every track: a parallax layer is "moving on
+    # its own" too, and must still count as evidence of an orbit.
+    shear, top_dx, bottom_dx = _layers(a[:, 1], _residual(tr.m, a, b)[:, 0], (b - a)[:, 0])
     return _Pair(
-        t,
+        tr.t,
         float(centre[0]),
         float(centre[1]),
         float(np.log(scale)),
@@ -273,6 +352,36 @@ def _decide(
     else:
         move = "roll"
     return move, _confidence(top, second)
+
+
+MIRRORED: dict[CameraClass, CameraClass] = {
+    "pan_left": "pan_right",
+    "pan_right": "pan_left",
+    "tilt_up": "tilt_down",
+    "tilt_down": "tilt_up",
+    "push_in": "pull_out",
+    "pull_out": "push_in",
+    "orbit_left": "orbit_right",
+    "orbit_right": "orbit_left",
+}
+"""Each directed move and the same move the other way round."""
+
+
+def direction_clarity(camera: CameraMotion, move: CameraClass) -> float:
+    """How clearly the clip travels in the direction `move` names, 0..1, on its own axis only:
+    a crane that reads as a tilt the wrong way is as clearly wrong as a pure tilt, whatever
+    zoom comes with it (which lowers the class confidence, not the direction's)."""
+    travel = {
+        "pan_left": -camera.pan / PAN_MIN,
+        "pan_right": camera.pan / PAN_MIN,
+        "tilt_up": camera.tilt / TILT_MIN,
+        "tilt_down": -camera.tilt / TILT_MIN,
+        "push_in": camera.zoom / ZOOM_MIN,
+        "pull_out": -camera.zoom / ZOOM_MIN,
+        "orbit_left": -camera.parallax / ORBIT_MIN,
+        "orbit_right": camera.parallax / ORBIT_MIN,
+    }.get(move, 0.0)
+    return _confidence(travel, 0.0) if travel >= 1.0 else 0.0
 
 
 def _confidence(top: float, second: float) -> float:
