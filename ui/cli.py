@@ -308,7 +308,9 @@ def inspect(
 
 @app.command()
 def chat(
-    port: Annotated[int, typer.Option("--port", help="Port to serve the page on.")] = 7860,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port to serve the page on.")
+    ] = 7860,
     host: Annotated[
         str, typer.Option("--host", help="Interface to bind; loopback unless you ask.")
     ] = "127.0.0.1",
@@ -325,13 +327,23 @@ def chat(
 
 @app.command()
 def slack(
-    port: Annotated[int, typer.Option("--port", help="HTTP port for /slack/events.")] = 3000,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="HTTP port for /slack/events.")
+    ] = 3000,
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
 ) -> None:
     """Serve `/director` in Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    from urllib.error import URLError
+
     from director.ui.slack import run_slack
 
-    run_slack(Settings.from_env(), host=host, port=port)
+    try:
+        run_slack(Settings.from_env(), host=host, port=port)
+    except URLError as exc:
+        # Bolt checks the bot token with slack.com before it serves anything.
+        raise DirectorError(
+            f"cannot reach Slack to check SLACK_BOT_TOKEN ({exc.reason}); check the network"
+        ) from None
 
 
 def _looks_like_plan(path: Path) -> bool:

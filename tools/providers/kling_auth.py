@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable
 
 import jwt
@@ -62,6 +63,10 @@ class KlingToken:
             "exp": int(now) + TOKEN_LIFETIME_S,
             "nbf": int(now) - NOT_BEFORE_SLACK_S,
         }
-        return jwt.encode(
-            payload, self._secret_key, algorithm="HS256", headers={"typ": "JWT"}
-        )
+        with warnings.catch_warnings():
+            # Kling issues the secret; PyJWT's advice on its length is noise to the person
+            # running the director (and its warning prints a source line to stderr).
+            warnings.simplefilter("ignore")
+            return jwt.encode(
+                payload, self._secret_key, algorithm="HS256", headers={"typ": "JWT"}
+            )
