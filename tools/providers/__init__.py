@@ -39,13 +39,6 @@ def _sim(work_dir: Path) -> VideoProvider:
     return SimProvider(work_dir)
 
 
-_FACTORIES: dict[str, Callable[[Path], VideoProvider]] = {"animatic": _animatic}
-_FACTORIES["sim"] = _sim
-_FACTORIES["fal"] = _fal
-_FACTORIES["replicate"] = _replicate
-_FACTORIES["openai"] = _openai
-
-
 def _kling(work_dir: Path) -> VideoProvider:
     from director.tools.providers.kling import kling_from_env
 
@@ -58,8 +51,15 @@ def _piapi(work_dir: Path) -> VideoProvider:
     return piapi_from_env(work_dir)
 
 
-_FACTORIES["kling"] = _kling
-_FACTORIES["piapi"] = _piapi
+_FACTORIES: dict[str, Callable[[Path], VideoProvider]] = {
+    "animatic": _animatic,
+    "sim": _sim,
+    "kling": _kling,
+    "piapi": _piapi,
+    "fal": _fal,
+    "replicate": _replicate,
+    "openai": _openai,
+}
 
 
 def available() -> list[str]:
