@@ -137,3 +137,29 @@ def test_a_locked_off_take_with_its_subject_acting_reads_static(
     motion = analyse_motion(clip, ignore_below=caption_fraction(request))
     assert motion.move == "static", motion
     assert motion.confidence >= 0.7 and motion.shake < 0.5 * SHAKE_MIN
+
+
+def test_a_close_up_prop_whose_texture_defeats_tracking_still_counts_as_moving(
+    tmp_path: Path,
+) -> None:
+    """An extreme close-up of a smooth prop: the action's only trackable texture is a small
+    repeating pattern travelling further than its period, which tracking loses; the changed
+    pixels still show that something moves, so the shot is not "nothing moves"."""
+    from director.tools.providers.simrender import render_sim
+    from director.tools.qc.defects import find_defects
+    from director.tools.qc.frames import decode
+    from director.tools.qc.motion import measure
+
+    request = _animatic("static").model_copy(
+        update={"model": "sim", "provider": "sim", "seed": 225770, "duration_s": 4.0,
+                "width": 640, "height": 360}
+    )
+    request = request.model_copy(
+        update={"hints": request.hints.model_copy(
+            update={"subject_kind": "object", "size": "extreme_close_up"})}
+    )
+    path = render_sim(request, {}, tmp_path / "take.mp4", caption=True)
+    clip = decode(path)
+    motion = measure(clip, ignore_below=caption_fraction(request))
+    assert motion.move == "static" and motion.dynamic_degree >= 0.5, motion
+    assert find_defects(path, True, clip=clip, camera=motion) == []

@@ -12,7 +12,9 @@ In each window the camera's share of the motion is taken out (the median displac
 window counts as moving when the camera moved or when at least MOVERS tracks stand clear of
 both MIN_TRAVEL and NOISE_K times the window's median track. Requiring a few tracks, not the
 fastest few percent, keeps a small subject (a handful of the ~300 corners) visible; requiring
-more than one keeps a single mistracked corner from counting.
+more than one keeps a single mistracked corner from counting. Where tracking cannot follow the
+subject at all (a repeating pattern, a smooth prop), a window also counts as moving when a part
+of the picture, not most of it, changes far beyond noise.
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ among ~300 tracks sits near its 99th percentile, 6-8 times the median on the lab
 footage noisier than the set raises the bar with it."""
 MOVERS = 3
 """Tracks that must clear the bar for the window to be moving."""
+CHANGE_LEVEL = 48
+"""A pixel whose luma changes by more than this many 8-bit levels over a window has changed
+(sensor noise and codec shimmer on the labelled set's still scenes never reach it)..."""
+CHANGE_SHARE = (0.005, 0.25)
+"""...and a window in which such pixels make up a share of the picture inside this range is
+moving: a subject whose texture tracking cannot follow (a repeating pattern travelling further
+than its period, a smooth prop). A change over most of the picture is a cut, a fade or black,
+which are the defect checks' business, not evidence of action."""
 
 
 def dynamic_degree(gray: np.ndarray, fps: float, rows: int | None = None) -> float:
@@ -66,7 +76,10 @@ def window_moves(first: np.ndarray, last: np.ndarray, rows: int | None = None) -
         return False  # nothing trackable: black frames or a cut, not evidence of motion
     w = first.shape[1]
     bar = max(MIN_TRAVEL * w, NOISE_K * float(np.median(residual)))
-    return camera >= MIN_TRAVEL * w or int((residual > bar).sum()) >= MOVERS
+    if camera >= MIN_TRAVEL * w or int((residual > bar).sum()) >= MOVERS:
+        return True
+    changed = float((cv2.absdiff(first[:rows], last[:rows]) > CHANGE_LEVEL).mean())
+    return CHANGE_SHARE[0] <= changed <= CHANGE_SHARE[1]
 
 
 def _residuals(

@@ -6,6 +6,14 @@ moving down means the camera tilts up; a scale above 1 means the camera pushes i
 displacement `A @ c + t - c` is used, never the corner translation `t`, which a pure zoom turns
 into a false pan and tilt.
 
+A subject moving in frame must not move the camera. Corners are found cell by cell over a grid,
+so a richly textured subject cannot hold most of the tracks; each pair is fitted once loosely and
+once tightly, the tracks clearly off the tight fit that cluster together are the subject, and
+the camera is refitted without them and without their neighbours (a pair's subject found in the
+pairs either side too, where it moved too slowly to stand out). Without this, tracks whose
+tracking window straddles the subject's edge drag the fit a fraction of a pixel its way, pair
+after pair, and a locked-off shot of someone gesturing reads as handheld.
+
 Orbit is told from pan by parallax: circling a subject slides what is beyond it one way and what
 is in front of it the other, so the upper and lower parts of the frame travel horizontally in
 opposite directions while the left and right parts do not travel vertically (which is what tells
@@ -40,6 +48,8 @@ MIN_INLIER_RATIO = 0.4
 """A lower share of tracks agreeing on one motion and the pair's fit is not trusted."""
 RANSAC_PX = 1.5
 """RANSAC reprojection threshold, in analysis pixels (320 wide)."""
+TIGHT_PX = 0.5
+"""Tighter threshold of the fit that finds the moving subject."""
 PAN_MIN = 0.04
 """Net horizontal travel, in frame widths, that makes a pan."""
 TILT_MIN = 0.04
@@ -171,6 +181,9 @@ class _Tracks:
     """RANSAC similarity fitted to every track (None when it failed)."""
     inliers: int = 0
     """Tracks that agree with `m`."""
+    tight: np.ndarray | None = None
+    """RANSAC similarity at TIGHT_PX: the motion most tracks follow exactly, which a slow
+    subject cannot share with a still background (None when too few tracks agree)."""
 
 
 def _track(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Tracks:
@@ -186,6 +199,9 @@ def _track(prev: np.ndarray, curr: np.ndarray, rows: int, t: float) -> _Tracks:
     tr = _Tracks(t, p0.reshape(-1, 2)[good], p1.reshape(-1, 2)[good])
     if len(tr.a) >= MIN_INLIERS:
         tr.m, tr.inliers = _ransac(tr.a, tr.b, RANSAC_PX)
+        tight, count = _ransac(tr.a, tr.b, TIGHT_PX)
+        if count >= max(MIN_INLIERS, MIN_KEEP * len(tr.a)):
+            tr.tight = tight
     return tr
 
 
@@ -207,7 +223,10 @@ def _movers(tr: _Tracks) -> np.ndarray:
     of the tracks that agree with it) and in a cluster, so an isolated mistrack is no subject."""
     if tr.m is None:
         return np.empty((0, 2), np.float32)
-    off = np.linalg.norm(_residual(tr.m, tr.a, tr.b), axis=1)
+    # Against the loose fit, a subject drifting a pixel or so a pair can be absorbed into a
+    # small zoom shared with the background; the tight fit leaves it off.
+    m = tr.tight if tr.tight is not None else tr.m
+    off = np.linalg.norm(_residual(m, tr.a, tr.b), axis=1)
     off_pts = tr.a[off > max(MOVER_PX, MOVER_K * float(np.median(off)))]
     if len(off_pts) <= MOVER_NEIGHBOURS:
         return np.empty((0, 2), np.float32)
@@ -236,9 +255,11 @@ def _fit(tr: _Tracks, w: int, h: int, movers: np.ndarray) -> _Pair:
     centre = m[:, :2] @ c + m[:, 2] - c
     scale = float(np.hypot(m[0, 0], m[1, 0]))
     angle = float(np.arctan2(m[1, 0], m[0, 0]))
-    # Layers are read against the first fit over every track: a parallax layer is "moving on
-    # its own" too, and must still count as evidence of an orbit.
-    shear, top_dx, bottom_dx = _layers(a[:, 1], _residual(tr.m, a, b)[:, 0], (b - a)[:, 0])
+    # Layers are read over every track, the masked ones too: a parallax layer "moves on its
+    # own" as well and must still count as evidence of an orbit. The tight fit is the one layer
+    # exactly, so the other shows its whole travel and a compact subject barely moves a median.
+    layer_fit = tr.tight if tr.tight is not None else tr.m
+    shear, top_dx, bottom_dx = _layers(a[:, 1], _residual(layer_fit, a, b)[:, 0], (b - a)[:, 0])
     return _Pair(
         tr.t,
         float(centre[0]),
