@@ -253,10 +253,16 @@ def _audio(text: str) -> bool | None:
     return None
 
 
-def _budget(text: str) -> float | None:
+def _budget(text: str, source: str = "brief") -> float | None:
     for rx in _BUDGET:
         match = rx.search(text)
         if match:
+            # "$1e400" or "$5x": the digits are only the start of something that is not a
+            # dollar amount; reading "$1" from it would set a cap nobody asked for.
+            tail = re.match(r"[A-Za-z0-9_]+", text[match.end(1):])
+            if tail:
+                raw = match.group(1) + tail.group(0)
+                raise brief_error(source, f"budget {raw!r} is not a dollar amount (write e.g. $25)")
             return float(match.group(1).replace(",", ""))
     return None
 
@@ -309,7 +315,7 @@ def extract_metadata(text: str, source: str = "brief", known: set[str] | None = 
         "platform": lambda: _platform(text),
         "audio": lambda: _audio(text),
         "tier": lambda: _tier(text),
-        "budget_usd": lambda: _budget(text),
+        "budget_usd": lambda: _budget(text, source),
         "resolution": lambda: _resolution(text),
         "style": lambda: _style(text),
         "language": lambda: _language(text),

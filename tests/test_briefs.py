@@ -121,6 +121,12 @@ def test_budget(text: str, budget: float | None) -> None:
     assert parse_text_brief(text).budget_usd == budget
 
 
+@pytest.mark.parametrize("text", ["budget $1e400", "keep it under $5x", "cap at $2,5e3"])
+def test_a_budget_that_is_not_a_dollar_amount_is_refused(text: str) -> None:
+    with pytest.raises(BriefError, match="is not a dollar amount"):
+        parse_text_brief(text)
+
+
 def test_tier_resolution_platform_style() -> None:
     brief = parse_text_brief("YouTube Shorts clip, final quality, 4K.\nBold, loud, fast.")
     assert (brief.tier, brief.resolution, brief.platform) == ("final", "1080p", "youtube shorts")
