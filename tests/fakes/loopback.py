@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -94,7 +95,7 @@ class Fault:
     delay_s: float = 0.0
 
 
-class LoopbackService:
+class LoopbackService(ABC):
     """A fake service on 127.0.0.1:<free port>, served from a daemon thread; use it as a
     context manager. Subclasses name routes (`route_of`) and answer them (`handle`)."""
 
@@ -187,12 +188,13 @@ class LoopbackService:
 
     # --- to implement ------------------------------------------------------------------------
 
+    @abstractmethod
     def route_of(self, request: Request) -> str:
         """Name the route of `request` (faults are scripted per route name)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def handle(self, request: Request) -> Reply:
-        raise NotImplementedError
+        """Answer `request` as the service would."""
 
     # --- serving -----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,7 +86,7 @@ class Reply:
 Route = Callable[["Recorded"], Reply]
 
 
-class LoopbackService:
+class LoopbackService(ABC):
     """Base of the fakes: start(), url, inject(route, *faults), requests, stop()."""
 
     def __init__(self) -> None:
@@ -99,9 +100,9 @@ class LoopbackService:
 
     # --- to override -----------------------------------------------------------------------
 
+    @abstractmethod
     def route(self, method: str, path: str) -> tuple[str, Route] | None:
         """(route name, handler) for a request, or None for 404."""
-        raise NotImplementedError
 
     # --- lifecycle -------------------------------------------------------------------------
 
