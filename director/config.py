@@ -3,46 +3,60 @@ key when it is built, so no settings object, state or checkpoint ever holds one.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from director.errors import DirectorError
 
 
-def _env_int(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DirectorError(f"{name}={raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise DirectorError(f"{name}={value} is outside {low}..{high}")
-    return value
-
-
-def _env_float(name: str, default: float | None) -> float | None:
-    raw = os.environ.get(name, "").strip()
+def env_number(
+    name: str,
+    default: float,
+    *,
+    env: Mapping[str, str] | None = None,
+    whole: bool = False,
+    low: float = 0.0,
+    high: float = math.inf,
+) -> float:
+    """A number setting from `env` (default os.environ): finite, within low..high, whole when
+    asked; `default` when unset; one-line DirectorError naming the variable otherwise."""
+    raw = (os.environ if env is None else env).get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise DirectorError(f"{name}={raw!r} is not a number") from None
-    if value < 0:
-        raise DirectorError(f"{name}={value} must not be negative")
+        raise DirectorError(f"{name}={raw[:20]!r} is not a number") from None
+    span = f"{low:g}..{high:g}" if math.isfinite(high) else f"at least {low:g}"
+    kind = "a whole number" if whole else "a number"
+    if not math.isfinite(value) or not low <= value <= high or (whole and value != int(value)):
+        raise DirectorError(f"{name}={raw[:20]!r} must be {kind}, {span}")
     return value
 
 
-def _env_bool(name: str) -> bool:
+def env_int(
+    name: str, default: int, low: int, high: int, *, env: Mapping[str, str] | None = None
+) -> int:
+    return int(env_number(name, default, env=env, whole=True, low=low, high=high))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if not raw:
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
     raise DirectorError(f"{name}={raw!r} must be 1 or 0")
+
+
+def _optional(name: str) -> float | None:
+    """A non-negative number setting that is None when unset."""
+    return env_number(name, -1.0) if os.environ.get(name, "").strip() else None
 
 
 @dataclass(frozen=True)
@@ -81,13 +95,11 @@ class Settings:
             provider=os.environ.get("DIRECTOR_PROVIDER", "").strip() or "animatic",
             tier=tier,
             projects_dir=Path(os.environ.get("DIRECTOR_PROJECTS_DIR", "").strip() or "projects"),
-            max_attempts=_env_int("DIRECTOR_MAX_ATTEMPTS", 4, 1, 10),
-            concurrency=_env_int("DIRECTOR_CONCURRENCY", 2, 1, 32),
-            budget_usd=_env_float("DIRECTOR_BUDGET_USD", None),
-            poll_interval_s=_env_float("DIRECTOR_POLL_S", None),
+            max_attempts=env_int("DIRECTOR_MAX_ATTEMPTS", 4, 1, 10),
+            concurrency=env_int("DIRECTOR_CONCURRENCY", 2, 1, 32),
+            budget_usd=_optional("DIRECTOR_BUDGET_USD"),
+            poll_interval_s=_optional("DIRECTOR_POLL_S"),
             image_provider=os.environ.get("DIRECTOR_IMAGE_PROVIDER", "").strip() or "card",
-            keyframes=_env_bool("DIRECTOR_KEYFRAMES"),
-            # On unless turned off: unset means the default, not "0".
-            multi_shot=not os.environ.get("DIRECTOR_MULTI_SHOT", "").strip()
-            or _env_bool("DIRECTOR_MULTI_SHOT"),
+            keyframes=env_bool("DIRECTOR_KEYFRAMES"),
+            multi_shot=env_bool("DIRECTOR_MULTI_SHOT", default=True),
         )

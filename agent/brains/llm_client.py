@@ -7,7 +7,6 @@ graph state, checkpoints, ledgers and error messages never hold it.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -15,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from director.errors import DirectorError, ProviderError
+from director.config import env_int, env_number
+from director.errors import ProviderError
 
 if TYPE_CHECKING:
     import httpx
@@ -33,25 +33,11 @@ class LLMError(ProviderError):
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DirectorError(f"{name}={raw[:20]!r} is not a number") from None
-    if not math.isfinite(value):
-        raise DirectorError(f"{name}={raw[:20]!r} must be a finite number")
-    if value < 0:
-        raise DirectorError(f"{name}={value} must not be negative")
-    return value
+    return env_number(name, default, env=env)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, high: int) -> int:
-    value = _float(env, name, default)
-    if value != int(value) or value > high:
-        raise DirectorError(f"{name}={value:g} must be a whole number from 0 to {high}")
-    return int(value)
+    return env_int(name, default, 0, high, env=env)
 
 
 # Bearer tokens and the usual key shapes (sk-..., sk-proj-..., or-...): an endpoint's error text

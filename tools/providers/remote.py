@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from director.config import env_int
 from director.errors import DirectorError, ProviderError
 from director.film import TaskRef
 from director.tools.providers.http import check_base_url, is_loopback
@@ -79,10 +80,7 @@ def base_url(env: str, default: str) -> str:
 
 def concurrency(env: str, default: int) -> int:
     """Tasks at once for one account, from `env` (1-64), else `default`."""
-    raw = os.environ.get(env, "").strip()
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= 64):
-        raise DirectorError(f"{env}={raw!r} must be a whole number from 1 to 64")
-    return int(raw) if raw else default
+    return env_int(env, default, 1, 64)
 
 
 def json_object(response: httpx.Response) -> dict[str, Any]:

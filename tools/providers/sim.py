@@ -48,10 +48,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from director.config import env_number
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.project import atomic_write_bytes
 from director.tools import catalog
+from director.tools.providers.remote import concurrency
 from director.tools.providers.simrender import MIRROR, render_sim, segment_requests
 
 FAULTS = ("wrong_direction", "no_motion", "frozen", "black", "cut", "duration")
@@ -105,16 +107,7 @@ def fault_rates(model: str, env: str | None = None) -> dict[str, float]:
 
 
 def latency_scale() -> float:
-    raw = os.environ.get("DIRECTOR_SIM_LATENCY_SCALE", "").strip()
-    if not raw:
-        return DEFAULT_LATENCY_SCALE
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DirectorError(f"DIRECTOR_SIM_LATENCY_SCALE={raw!r} is not a number") from None
-    if value < 0:
-        raise DirectorError("DIRECTOR_SIM_LATENCY_SCALE must not be negative")
-    return value
+    return env_number("DIRECTOR_SIM_LATENCY_SCALE", DEFAULT_LATENCY_SCALE)
 
 
 def _draw(*parts: object) -> float:
@@ -233,12 +226,7 @@ RENDER_WORKERS = 2
 
 
 def sim_concurrency() -> int:
-    raw = os.environ.get("DIRECTOR_SIM_CONCURRENCY", "").strip()
-    if not raw:
-        return DEFAULT_CONCURRENCY
-    if not raw.isdigit() or not 1 <= int(raw) <= 64:
-        raise DirectorError(f"DIRECTOR_SIM_CONCURRENCY={raw!r} must be a whole number 1..64")
-    return int(raw)
+    return concurrency("DIRECTOR_SIM_CONCURRENCY", DEFAULT_CONCURRENCY)
 
 
 class SimProvider:

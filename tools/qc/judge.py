@@ -34,6 +34,7 @@ from openai import OpenAI
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from director.config import env_int, env_number
 from director.errors import DirectorError
 from director.film import Finding
 from director.tools.qc.judge_spec import NOT_SPECIFIED, JudgeSpec
@@ -131,9 +132,9 @@ class JudgeSettings:
         return cls(
             model=model,
             base_url=url or OPENAI_URL,
-            timeout_s=_number(env, "DIRECTOR_LLM_TIMEOUT_S", 60.0) or 60.0,
-            retries=int(_number(env, "DIRECTOR_LLM_RETRIES", 3, whole=True, high=10)),
-            backoff_s=_number(env, "DIRECTOR_LLM_BACKOFF_S", 1.0),
+            timeout_s=env_number("DIRECTOR_LLM_TIMEOUT_S", 60.0, env=env) or 60.0,
+            retries=env_int("DIRECTOR_LLM_RETRIES", 3, 0, 10, env=env),
+            backoff_s=env_number("DIRECTOR_LLM_BACKOFF_S", 1.0, env=env),
         )
 
     @property
@@ -142,21 +143,6 @@ class JudgeSettings:
         parts = urlsplit(self.base_url)
         host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
         return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
-
-
-def _number(
-    env: Mapping[str, str], name: str, default: float, *, whole: bool = False, high: float = 1e9
-) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DirectorError(f"{name}={raw!r} is not a number") from None
-    if value < 0 or value > high or (whole and value != int(value)):
-        raise DirectorError(f"{name}={raw} must be {'a whole number ' if whole else ''}0..{high:g}")
-    return value
 
 
 def make_judge(
