@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -240,7 +239,7 @@ class ChatDoor:
             self._sessions[root] = (session, fanout)
         self._add_reply(history, reply, root)
         if root is not None:
-            self._asks[root] = _money(reply.text) if reply.pending else None
+            self._asks[root] = reply.estimate_usd if reply.pending else None
             self._save(root, history)
         yield await self._panels(root, history)
 
@@ -259,8 +258,3 @@ def _result(task: asyncio.Future) -> Reply:
     except Exception as exc:  # the page must answer even when a command breaks
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Reply(text=f"Sorry, that failed: {first}", ok=False)
-
-
-def _money(text: str) -> float | None:
-    match = re.search(r"about \$(\d+(?:\.\d+)?)", text)
-    return float(match.group(1)) if match else None

@@ -58,6 +58,8 @@ class Reply:
     """The project as it stands after this reply."""
     ok: bool = True
     """False when the command failed (bad input, nothing to do, provider or budget error)."""
+    estimate_usd: float | None = None
+    """What the pending commands would cost, when known (doors label their confirm button)."""
 
 
 class Fanout:
@@ -291,7 +293,9 @@ class Session:
         listed = "\n".join(f"- `{describe(c)}`" for c in cmds)
         text = (f"Waiting for your yes ({money}):\n{listed}\n"
                 "Reply **yes** to go ahead, **no** to drop it.")
-        return await self._reply(text, pending=list(cmds))
+        reply = await self._reply(text, pending=list(cmds))
+        reply.estimate_usd = estimate
+        return reply
 
     async def _reply(
         self,

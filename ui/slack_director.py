@@ -314,9 +314,7 @@ class SlackDirector:
                                 thread_ts=where.thread_ts, text=blocks.mrkdwn(text))
 
     async def _post_reply(self, client: WebClient, where: Where, reply: Reply) -> None:
-        estimate = None
-        if reply.pending and reply.view is not None:
-            estimate = _money(reply.text)
+        estimate = reply.estimate_usd if reply.pending and reply.view is not None else None
         payload = blocks.reply_blocks(reply.text, project=where.project.name, view=reply.view,
                                       pending=reply.pending, estimate_usd=estimate)
         await asyncio.to_thread(client.chat_postMessage, channel=where.channel,
@@ -342,8 +340,3 @@ def _is_paid(text: str) -> bool:
         return parse(text).name in _PAID
     except CommandError:
         return False
-
-
-def _money(text: str) -> float | None:
-    match = re.search(r"about \$(\d+(?:\.\d+)?)", text)
-    return float(match.group(1)) if match else None
