@@ -291,7 +291,7 @@ def test_same_seed_same_file_other_seed_other_set(tmp_path: Path) -> None:
     fa, fb = _frames(a), _frames(b)
     assert len(fa) == len(fb)
     same = [np.abs(x.astype(int) - y.astype(int)).mean() for x, y in zip(fa, fb, strict=True)]
-    assert max(same) < 0.5
+    assert max(same) < 2.0  # encoder noise only; another seed differs by > 10
     diff = np.abs(_frames(a)[0].astype(int) - _frames(c)[0].astype(int)).mean()
     assert diff > 10
 
