@@ -7,6 +7,7 @@ validates the result.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -40,6 +41,8 @@ def _shown(value: object) -> str:
     """A value for an error message: short, and never the str() of a huge YAML alias tree."""
     if isinstance(value, str):
         return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, int) and abs(value) > 10**30:
+        return "(a number of over 30 digits)"  # repr() refuses ints of 4300+ digits
     if isinstance(value, int | float | bool | None):
         return repr(value)
     return f"(a {type(value).__name__})"
@@ -52,12 +55,14 @@ def _scalar_text(value: object, what: str, source: str) -> str:
 
 
 def _as_duration(value: object, source: str) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     if isinstance(value, str):
         if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
             return float(value)
-        found = duration_matches(value)
+        if re.fullmatch(r"\s*[-\u2212]\s*\d+(?:\.\d+)?\s*", value):
+            raise _fail(source, f"duration {_shown(value)} is negative")
+        found = duration_matches(value, source)
         if found:
             return found[0][2]
     raise _fail(source, f"duration {_shown(value)} is not a length in seconds (e.g. 12 or '12 s')")
@@ -75,11 +80,13 @@ def _as_aspect(value: object, source: str) -> str:
 def _as_budget(value: object, source: str) -> float | None:
     if value is None:
         return None  # an explicit "no cap"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
-    cleaned = re.sub(r"(?i)\$|usd|us\$|dollars?|,", "", _scalar_text(value, "budget", source))
+    cleaned = re.sub(r"(?i)\$|usd|us\$|dollars?|,|\s", "", _scalar_text(value, "budget", source))
     if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
         return float(cleaned)
+    if re.fullmatch(r"[-\u2212]\d+(?:\.\d+)?", cleaned):
+        raise _fail(source, f"budget {_shown(value)} is negative")
     raise _fail(source, f"budget {_shown(value)} is not an amount in US dollars (e.g. 5 or '$5')")
 
 
@@ -114,11 +121,18 @@ def _as_beats(value: object, source: str) -> tuple[list[str], float | None]:
                 raise _fail(source, f"shots[{i}] needs a 'beat' or 'description'")
             length = rest.pop("duration", rest.pop("duration_s", None))
             if length is not None:
-                lengths.append(_as_duration(length, source))
+                seconds = _as_duration(length, source)
+                if seconds <= 0:
+                    raise _fail(source, f"shots[{i}] duration {_shown(length)} is not above 0 s")
+                lengths.append(seconds)
             extra = "; ".join(f"{k}: {_scalar_text(v, f'shots[{i}].{k}', source)}"
                               for k, v in rest.items())
+            if not clean(str(text)):
+                raise _fail(source, f"shots[{i}] has no words, only {_shown(text)}")
             beats.append(f"{clean(str(text))} ({extra})" if extra else clean(str(text)))
         elif isinstance(item, str | int | float) and str(item).strip():
+            if not clean(str(item)):  # "." or "**": nothing a shot could show
+                raise _fail(source, f"shots[{i}] has no words, only {_shown(item)}")
             beats.append(clean(str(item)))
         else:
             raise _fail(source, f"shots[{i}] must be text or a mapping with a 'beat'")

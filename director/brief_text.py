@@ -30,21 +30,38 @@ _NUMBER_WORDS = {
     "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
     "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
 }
-# Bounded digits with a lookbehind keep these linear on a 1 MB run of digits.
+# The lookbehind keeps these linear on a 1 MB run of digits (a run is tried from its start
+# only), and it keeps "often seconds" from reading as ten. Digits are unbounded so that
+# "99999999999 seconds" is read, and refused, rather than silently skipped.
 _NUM_WORDS = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_NUM = r"(?<![\d.])(\d{1,5}(?:\.\d{1,2})?|" + _NUM_WORDS + ")"
+_NUM = r"(?<![\w.])(\d+(?:\.\d{1,2})?|" + _NUM_WORDS + ")"
 _SECONDS = re.compile(_NUM + r"(\s{0,2}-?\s{0,2})(seconds?|secs?|s)\b", re.I)
-_MINUTES = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?|an?|one|two|three|half an?)"
+_MINUTES = re.compile(r"(?<![\w.])(\d+(?:\.\d{1,2})?|an?|one|two|three|half an?)"
                       r"\s{0,2}-?\s{0,2}(?:minutes?|mins?)\b", re.I)
+_HOURS = re.compile(r"(?<![\w.])(\d+(?:\.\d{1,2})?|an?|one|two|three|half an?)"
+                    r"\s{0,2}-?\s{0,2}(?:hours?|hrs?)\b", re.I)
+# "1e9 seconds" or "2.5e3 s": a float's notation, not a length anyone writes; read as "9 s"
+# (or skipped) it would set a length nobody asked for.
+_SCIENTIFIC = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[-+]?\d+\s{0,2}-?\s{0,2}"
+                         r"(?:seconds?|secs?|s|minutes?|mins?|hours?|hrs?)\b", re.I)
+_MINUS = "\u2212-"  # last in a [...] class, so the dash stays literal
+# "in 9999 shots", "9999 shots of a cat", "a 70-shot film": a stated shot count. After a verb
+# ("he fires 100 shots") it is story, so only these openings count.
+_SHOT_COUNT = re.compile(
+    r"(?:^|[,(;:]|\b(?:in|across|over|using|with|of|want|need|total(?:\s+of)?)\b)[ \t]*"
+    r"(\d+)[ \t]*(?:shots|clips)\b|(?<![\w.])(\d+)[ \t]*-[ \t]*shot\b(?!s)", re.I | re.M)
+MAX_STATED_SHOTS = 60
+"""The most shots a film is planned in; a brief that asks for more is refused, not cut short."""
 # A duration preceded by a label, or followed by a format noun, is the film's length; other
 # numbers ("holds for 2 seconds") are story detail and count only when nothing better exists.
 _LABEL_BEFORE = re.compile(r"(duration|length|runtime|run time|total|long)\W{0,3}$", re.I)
 _FORMAT_AFTER = re.compile(
     # No comma between number and noun: in "Jonas, 50s, grey crew cut" the cut is a haircut.
-    r"^[\s\-–]{0,3}(?:\w+\s+){0,2}?(ad|spot|video|clip|cut|teaser|piece|film|reel|commercial|"
+    # Used as .match(text, pos), so it is anchored at pos without a "^".
+    r"[\s\-–]{0,3}(?:\w+\s+){0,2}?(ad|spot|video|clip|cut|teaser|piece|film|reel|commercial|"
     r"story|version|edit|trailer|promo|loop|montage|sequence|long|total)\b", re.I)
 _DECADE_BEFORE = re.compile(r"\b(?:early|mid|late|her|his|their|in|the)\s*-?\s*$", re.I)
-_SENTENCE_AFTER = re.compile(r"^\s*(?:[.!?;)]|$)", re.M)
+_SENTENCE_AFTER = re.compile(r"\s*(?:[.!?;)]|$)", re.M)
 _RATIO = re.compile(r"(?<![\d.:])(\d{1,2}(?:\.\d{1,2})?)\s*([:x×])\s*(\d{1,2})(?![\d:])")
 # Ratios people actually ask for; anything else with a colon ("10:30") is a time, not a frame.
 _KNOWN_RATIOS = {"16:9", "9:16", "1:1", "4:3", "3:4", "4:5", "5:4", "21:9", "9:21", "2:1",
@@ -87,6 +104,12 @@ _FINAL = re.compile(r"\bfinal\s+(?:on\s+the\s+best|quality|tier|render)\b|\bbest
                     r"\bhighest\s+quality\b|\btier\s*:\s*final\b|\bproduction\s+quality\b", re.I)
 _DRAFT = re.compile(r"\bdraft\s+(?:only|quality|tier)\b|\btier\s*:\s*draft\b", re.I)
 _MONEY = r"\$\s*(\d[\d,]*(?:\.\d+)?)"
+# "budget $-5", "cap: -$5", "$-5 budget": a negative cap, refused rather than skipped.
+_NEGATIVE_BUDGET = re.compile(
+    r"\b(?:budget|cap|limit|max(?:imum)?|spend\w*)\b[^$\n\d" + _MINUS + r"]{0,25}"
+    r"(?:[" + _MINUS + r"]\s*\$|\$\s*[" + _MINUS + r"])\s*(\d[\d,]*(?:\.\d+)?)|"
+    r"\$\s*[" + _MINUS + r"]\s*(\d[\d,]*(?:\.\d+)?)\s*(?:usd\s*)?(?:budget|cap|limit)\b",
+    re.I)
 _BUDGET = (
     re.compile(r"\b(?:budget|cap|limit|under|max(?:imum)?|up to|no more than|at most|spend\w*)"
                r"\b[^$\n\d]{0,25}" + _MONEY, re.I),
@@ -126,9 +149,36 @@ _MATERIALS = {"cotton", "wool", "woollen", "linen", "silk", "leather", "suede", 
 # ---- small helpers ---------------------------------------------------------------------------
 
 
+# ANSI escape sequences (CSI "\x1b[31m", OSC "\x1b]0;title\x07", two-byte "\x1bc") go whole.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]{0,64}[ -/]{0,8}[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|"
+                   r"[@-Z\\-_])")
+# Characters that end a line for str.splitlines(): kept as line ends.
+_LINE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Other C0/C1 controls, DEL, bidi embeddings, overrides and isolates (they reorder what a
+# terminal shows), zero-width space and word joiner, BOM, interlinear annotation marks.
+# Joiners (U+200C/D, needed in emoji and some scripts) and LRM/RLM marks stay.
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u200b\u202a-\u202e\u2060-\u2064"
+    r"\u2066-\u2069\ufeff\ufff9-\ufffb]")
+# Chat-template control tokens ("<|im_start|>", "<|eot_id|>"): some OpenAI-compatible servers
+# read them inside message content as real turn boundaries; no brief needs them.
+_SPECIAL_TOKENS = re.compile(r"<\|[A-Za-z0-9_.:-]{1,40}\|>")
+
+
+def strip_controls(text: str, replacement: str = "") -> str:
+    """`text` without terminal escapes, control and bidi-override characters or chat-template
+    tokens, so none reaches a terminal, a prompt or a file name raw; line ends stay lines."""
+    text = _ANSI.sub(replacement, text)
+    # A bare carriage return redraws the terminal line: "paid\rfree" shows as "free".
+    text = _LINE_BREAKS.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _INVISIBLE.sub(replacement, text)
+    return _SPECIAL_TOKENS.sub(replacement, text)
+
+
 def brief_error(source: str, problem: str) -> BriefError:
-    """The one-line error for a problem with the brief at `source`."""
-    return BriefError(f"{source}: {problem}")
+    """The one-line error for a problem with the brief at `source` (a path may hold anything:
+    its control characters and line ends are taken out so the message stays one clean line)."""
+    return BriefError(" ".join(strip_controls(f"{source}: {problem}").split("\n")))
 
 
 def _number(token: str) -> float:
@@ -139,8 +189,9 @@ def _number(token: str) -> float:
 
 
 def normalise(text: str) -> str:
-    """Unix line ends (line arithmetic depends on them), outer whitespace trimmed."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Unix line ends (line arithmetic depends on them), control characters out (see
+    strip_controls), outer whitespace trimmed."""
+    return strip_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def clean(line: str) -> str:
@@ -168,7 +219,7 @@ def _numbered_beats(lines: list[str]) -> tuple[list[str], set[int]]:
     # "1." alone might be a requirement list; "Shot 1:" is unambiguous.
     if len(beats) < 2 and not (beats and lines[min(used)].lstrip().lower().startswith("shot")):
         return [], set()
-    return [clean(b) for b in beats], used
+    return [c for c in map(clean, beats) if c], used
 
 
 def _shots_sentence(text: str) -> list[str]:
@@ -185,8 +236,19 @@ def _shots_sentence(text: str) -> list[str]:
     return [clean(item) for item in items if clean(item)]
 
 
-def duration_matches(text: str) -> list[tuple[int, int, float]]:
-    """(score, position, seconds) for every length-like phrase in the text."""
+def _negative(text: str, start: int) -> bool:
+    """Whether the number at `start` carries a minus sign ("-5 s"), not a range ("3-5 s")."""
+    return (start > 0 and text[start - 1] in _MINUS
+            and (start == 1 or not text[start - 2].isalnum()))
+
+
+def duration_matches(text: str, source: str = "brief") -> list[tuple[int, int, float]]:
+    """(score, position, seconds) for every length-like phrase in the text. A negative length,
+    or one written in scientific notation, is a BriefError: it cannot mean a film's length."""
+    odd = _SCIENTIFIC.search(text)
+    if odd:
+        raise brief_error(source, f"length {odd.group(0)[:40]!r} is not a number of seconds "
+                                  "(write e.g. 20 s)")
     found: list[tuple[int, int, float]] = []
     for match in _SECONDS.finditer(text):
         number, gap, unit = match.groups()
@@ -194,34 +256,48 @@ def duration_matches(text: str) -> list[tuple[int, int, float]]:
         # Glued and round, "40s" is usually a decade ("in her 40s", "Ana: 40s, black hair");
         # it is a length when it names a format ("a 30s ad") or ends a sentence ("drone, 20s").
         if unit.lower() == "s" and not gap and value % 10 == 0:
-            after = text[match.end():]
             before = text[max(0, match.start() - 12):match.start()]
-            as_length = _FORMAT_AFTER.match(after) or _SENTENCE_AFTER.match(after)
+            as_length = (_FORMAT_AFTER.match(text, match.end())
+                         or _SENTENCE_AFTER.match(text, match.end()))
             if value >= 1000 or _DECADE_BEFORE.search(before) or not as_length:
                 continue
-        found.append((_score(text, match), match.start(), value))
+        found.append(_length(text, match, value, source))
     for match in _MINUTES.finditer(text):
-        found.append((_score(text, match), match.start(), _number(match.group(1)) * 60))
+        found.append(_length(text, match, _number(match.group(1)) * 60, source))
+    for match in _HOURS.finditer(text):
+        # "a 24-hour diner" is story; only a labelled length or "a 2 hour film" counts.
+        if _score(text, match):
+            found.append(_length(text, match, _number(match.group(1)) * 3600, source))
     return found
+
+
+def _length(text: str, match: re.Match[str], seconds: float, source: str
+            ) -> tuple[int, int, float]:
+    if _negative(text, match.start()):
+        raise brief_error(source, f"length {text[match.start() - 1:match.end()]!r} is negative")
+    return _score(text, match), match.start(), seconds
 
 
 def _score(text: str, match: re.Match[str]) -> int:
     if _LABEL_BEFORE.search(text[max(0, match.start() - 20):match.start()]):
         return 2
-    return 1 if _FORMAT_AFTER.match(text[match.end():]) else 0
+    # match(text, pos), not a slice: slicing the rest of a 1 MB brief at every number is
+    # quadratic.
+    return 1 if _FORMAT_AFTER.match(text, match.end()) else 0
 
 
-def _duration(text: str, beat_lines: set[int]) -> float | None:
+def _duration(text: str, beat_lines: set[int], source: str) -> float | None:
     """The film's length; per-shot lengths on numbered lines add up when no total is given."""
     lines = text.split("\n")
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
     spans = [(offsets[i], offsets[i + 1]) for i in beat_lines]
-    overall = [m for m in duration_matches(text) if not any(a <= m[1] < b for a, b in spans)]
+    overall = [m for m in duration_matches(text, source)
+               if not any(a <= m[1] < b for a, b in spans)]
     if overall:
         return max(overall, key=lambda m: (m[0], -m[1]))[2]
-    per_beat = [duration_matches(lines[i]) for i in sorted(beat_lines)]
+    per_beat = [duration_matches(lines[i], source) for i in sorted(beat_lines)]
     if per_beat and all(per_beat):
         return sum(found[0][2] for found in per_beat)
     return None
@@ -254,6 +330,10 @@ def _audio(text: str) -> bool | None:
 
 
 def _budget(text: str, source: str = "brief") -> float | None:
+    negative = _NEGATIVE_BUDGET.search(text)
+    if negative:
+        amount = negative.group(1) or negative.group(2)
+        raise brief_error(source, f"budget $-{amount} is negative")
     for rx in _BUDGET:
         match = rx.search(text)
         if match:
@@ -265,6 +345,18 @@ def _budget(text: str, source: str = "brief") -> float | None:
                 raise brief_error(source, f"budget {raw!r} is not a dollar amount (write e.g. $25)")
             return float(match.group(1).replace(",", ""))
     return None
+
+
+def check_shot_count(text: str, source: str = "brief") -> None:
+    """Refuse a stated shot count the planner cannot honour ("9999 shots"): a film is planned
+    in at most MAX_STATED_SHOTS, and cutting the ask short without a word would surprise."""
+    for match in _SHOT_COUNT.finditer(text):
+        digits = (match.group(1) or match.group(2)).lstrip("0") or "0"
+        if len(digits) > 3 or int(digits) > MAX_STATED_SHOTS:
+            shown = digits if len(digits) <= 12 else digits[:9] + "..."
+            raise brief_error(source, f"asks for {shown} shots; a film is planned in at most "
+                                      f"{MAX_STATED_SHOTS} (ask for fewer, or leave the count "
+                                      "to the director)")
 
 
 def _style(text: str) -> str | None:
@@ -307,10 +399,11 @@ def extract_metadata(text: str, source: str = "brief", known: set[str] | None = 
                      ) -> dict[str, Any]:
     """Brief fields the text states explicitly (absent keys: the text does not say). Fields in
     `known` are skipped: a structured brief's explicit value beats anything in its prose."""
+    check_shot_count(text, source)
     beats, beat_lines = _numbered_beats(text.split("\n"))
     extractors: dict[str, Callable[[], Any]] = {
         "beats": lambda: beats or _shots_sentence(text),
-        "target_duration_s": lambda: _duration(text, beat_lines),
+        "target_duration_s": lambda: _duration(text, beat_lines, source),
         "aspect_ratio": lambda: aspect_of(text, source),
         "platform": lambda: _platform(text),
         "audio": lambda: _audio(text),

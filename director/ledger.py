@@ -6,6 +6,7 @@ replaying never double-counts spend.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -46,6 +47,27 @@ class LedgerEntry(BaseModel):
         return (self.kind, self.shot, self.attempt)
 
 
+def _drop_torn_tail(fd: int) -> int:
+    """Cut an unterminated last line (an append killed part-way) and return the file's size:
+    appending after it would glue the next entry onto the fragment and lose both."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        chunk = os.pread(fd, end - start, start)
+        cut = chunk.rfind(b"\n")
+        if cut >= 0:
+            keep = start + cut + 1
+            break
+        end = start
+    else:
+        keep = 0
+    os.ftruncate(fd, keep)
+    return keep
+
+
 class Ledger:
     """Reads and appends ledger.jsonl in a project folder."""
 
@@ -53,14 +75,26 @@ class Ledger:
         self.path = path
 
     def append(self, entry: LedgerEntry) -> None:
+        """Add one line, durably. A line that cannot be written whole (disk full) is taken
+        back before the error is raised, so the file keeps only whole entries."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = entry.model_dump_json() + "\n"
-        # One write call per line plus fsync: a crash leaves at most one torn last line,
-        # which entries() skips.
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        line = (entry.model_dump_json() + "\n").encode("utf-8")
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            start = _drop_torn_tail(fd)
+            try:
+                # One write per line plus fsync: a kill leaves at most one torn last line,
+                # which entries() skips and the next append removes.
+                written = 0
+                while written < len(line):
+                    written += os.write(fd, line[written:])
+                os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                raise
+        finally:
+            os.close(fd)
 
     def entries(self) -> list[LedgerEntry]:
         if not self.path.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -9,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from director.errors import ProjectError
+from director.errors import STORAGE_ERRNOS, ProjectError, StorageError
 
 PLAN = "plan.json"
 LEDGER = "ledger.jsonl"
@@ -38,7 +39,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        # A full or read-only disk may refuse the clean-up too: the error worth showing is
+        # the write's, and the file at `path` is untouched either way.
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
@@ -96,7 +100,8 @@ class Project:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ProjectError(f"cannot write project folder {self.root}: {exc.strerror}") from exc
+            error = StorageError if exc.errno in STORAGE_ERRNOS else ProjectError
+            raise error(f"cannot write project folder {self.root}: {exc.strerror}") from None
         return self
 
     def require_existing(self) -> Project:

@@ -6,6 +6,7 @@ one is expected (the graph resumes by looking at what is on disk).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -49,9 +50,19 @@ def atomic_output(dest: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        # The writer closed the file; flush it to the disk before the rename makes it the
+        # finished one, so a power cut cannot leave an empty file under the final name.
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, dest)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        # A full or read-only disk may refuse the clean-up too; the write's error is the one
+        # to show, and `dest` is untouched either way.
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
 
 

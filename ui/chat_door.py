@@ -16,9 +16,10 @@ from typing import Any
 
 import gradio as gr
 
+from director.agent.checkpoint import has_run
 from director.commands import New, Status
 from director.config import Settings
-from director.project import FINAL, PLAN, STATE, atomic_write_text
+from director.project import FINAL, PLAN, STATE, Project, atomic_write_text
 from director.ui import chat_view
 from director.ui.chat_view import Steps
 from director.ui.session import Fanout, Reply, Session
@@ -46,8 +47,10 @@ class ChatDoor:
         if not self.projects_dir.is_dir():
             return []
         found = [p for p in self.projects_dir.iterdir()
-                 if p.is_dir() and (p / PLAN).exists() and (p / STATE).exists()]
-        found.sort(key=lambda p: (p / STATE).stat().st_mtime, reverse=True)
+                 if p.is_dir() and (p / PLAN).exists() and has_run(Project(p))]
+        # A run kept in a shared database has no state file: its plan marks the last change.
+        found.sort(key=lambda p: (p / (STATE if (p / STATE).exists() else PLAN)).stat().st_mtime,
+                   reverse=True)
         return [p.name for p in found]
 
     def _root(self, name: str | None) -> Path | None:

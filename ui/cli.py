@@ -12,10 +12,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from director.agent.checkpoint import has_run, require_run
 from director.config import Settings
-from director.errors import BudgetError, DirectorError, UsageError
+from director.errors import (
+    BudgetError,
+    DirectorError,
+    ProjectError,
+    UsageError,
+    storage_error,
+)
 from director.plan import Plan
 from director.project import Project, slugify
 from director.ui.progress import ShotProgress
@@ -29,6 +37,8 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+_RUNNING: dict[str, Path] = {}
+"""The project folder being run, named in a disk-full or read-only error."""
 
 ProviderOpt = Annotated[str, typer.Option("--provider", help="Render every shot on this provider.")]
 TierOpt = Annotated[str, typer.Option("--tier", help="draft (fast, cheap) or final (best models).")]
@@ -88,7 +98,7 @@ def _summary(project: Project, outcome: Outcome) -> int:
         out.print(f"[bold green]Final cut[/] {project.final_path} ({state.cut.duration_s:.2f}s)")
     out.print(f"Report {project.report_path}")
     for r in sorted(failed, key=lambda r: r.index):
-        err.print(f"shot {r.index + 1} failed: {r.reason}")
+        err.print(f"shot {r.index + 1} failed: {escape(r.reason)}")
     if any(r.reason.startswith("budget") for r in failed):
         return BudgetError.exit_code  # the cap stopped the run: say so in the exit code
     return 1 if failed or state.cut is None else 0
@@ -106,27 +116,32 @@ def _approve_interactively(project: Project, outcome: Outcome) -> bool | None:
 
 def _print_plan_question(question: dict[str, Any]) -> None:
     table = Table(
-        title=f"{question.get('title', '')} — estimate ${question.get('estimate_usd', 0):.2f}"
+        title=f"{escape(str(question.get('title', '')))} — estimate "
+        f"${question.get('estimate_usd', 0):.2f}"
     )
     for col in ("#", "s", "model", "prompt"):
         table.add_column(col, overflow="fold")
     for s in question.get("shots", []):
-        table.add_row(str(s["index"] + 1), f"{s['duration_s']:g}", s["model"], s["prompt"])
+        # Brief words reach these cells: escaped, so "[/]" in a brief is text, not markup.
+        table.add_row(str(s["index"] + 1), f"{s['duration_s']:g}", escape(s["model"]),
+                      escape(s["prompt"]))
     out.print(table)
     references = question.get("references") or {}
     if references:
         spent = question.get("stills_usd", 0.0)
         out.print(f"Reference stills (${spent:.2f}, already made):", highlight=False)
         for name, path in references.items():
-            out.print(f"  {name}: {path}", highlight=False)
+            out.print(f"  {escape(name)}: {escape(path)}", highlight=False)
     if question.get("clarify"):
-        out.print(f"[bold]Question from the director:[/] {question['clarify']}", highlight=False)
+        out.print(f"[bold]Question from the director:[/] {escape(question['clarify'])}",
+                  highlight=False)
 
 
 async def _drive(
     project: Project, yes: bool, provider: str, tier: str, brain: str = "", **start: Any
 ) -> int:
     settings = Settings.from_env()
+    _RUNNING["project"] = project.root
     with ShotProgress(out) as progress:
         ctx = make_context(
             project, settings, auto_approve=yes, provider=provider, tier=tier, on_event=progress,
@@ -159,7 +174,9 @@ def run(
     _check_tier(tier, provider)
     root = out_dir or Settings.from_env().projects_dir / slugify(parsed.title)
     project = Project(root)
-    if project.state_path.exists():
+    # A run stopped before it wrote plan.json has nothing to resume: running again continues
+    # it from its checkpoint (or starts it) instead of leaving the folder stuck.
+    if has_run(project) and project.plan_path.exists():
         raise DirectorError(f"{root} already holds a run; continue it with: director resume {root}")
     code = asyncio.run(
         _drive(project, yes, provider, tier, brain, brief=parsed, brief_file=brief)
@@ -174,7 +191,11 @@ def resume(
     brain: BrainOpt = "",
 ) -> None:
     """Continue an interrupted or unapproved run; finished shots are not rendered again."""
-    project = Project(project_dir).require_existing()
+    project = Project(project_dir)
+    if has_run(project) and not project.plan_path.exists():
+        raise ProjectError(f"{project_dir} was stopped before it had a plan; start it again with: "
+                           f"director run BRIEF --out {project_dir}")
+    project = require_run(project)
     raise typer.Exit(asyncio.run(_drive(project, yes, "", "", brain)))
 
 
@@ -196,7 +217,7 @@ def plan(
             brain=brain,
         )
         _say_brain(ctx)
-        outcome = asyncio.run(run_project(project, ctx, brief=parsed))
+        outcome = asyncio.run(run_project(project, ctx, brief=parsed, scratch=True))
     result = outcome.state.plan
     assert result is not None
     if as_json:
@@ -204,7 +225,7 @@ def plan(
         return
     _print_plan_question(outcome.question)
     for c in result.characters:
-        out.print(f"[bold]{c.name}[/]: {c.descriptor}")
+        out.print(f"[bold]{escape(c.name)}[/]: {escape(c.descriptor)}")
 
 
 @app.command()
@@ -227,7 +248,7 @@ def lint(
         with tempfile.TemporaryDirectory(prefix="director-lint-") as tmp:
             project = Project(Path(tmp))
             ctx = make_context(project, Settings.from_env(), auto_approve=False)
-            the_plan = asyncio.run(run_project(project, ctx, brief=parsed)).state.plan
+            the_plan = asyncio.run(run_project(project, ctx, brief=parsed, scratch=True)).state.plan
     assert the_plan is not None
     bible = the_plan.bible
     total = 0
@@ -238,7 +259,7 @@ def lint(
         mark = "[green]clean[/]" if not findings else f"[red]{len(findings)} finding(s)[/]"
         out.print(f"shot {s.index + 1}: {len(s.prompt.split())} words, {mark}")
         for f in findings:
-            out.print(f"  - {f.rule}: {f.message}")
+            out.print(f"  - {f.rule}: {escape(f.message)}")
     raise typer.Exit(1 if total else 0)
 
 
@@ -359,16 +380,20 @@ def main() -> None:
     try:
         app()
     except DirectorError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; continue with `director resume PROJECT_DIR`")
         sys.exit(130)
     except Exception as exc:  # a bug, not bad input: still one line, details on request
+        disk = storage_error(exc, str(_RUNNING.get("project", "")))
+        if disk is not None:  # disk full or read-only: not a bug, and resumable
+            err.print(f"[red]error:[/] {escape(str(disk))}", highlight=False)
+            sys.exit(disk.exit_code)
         if os.environ.get("DIRECTOR_DEBUG"):
             raise
         err.print(
-            f"[red]internal error:[/] {type(exc).__name__}: {exc} "
+            f"[red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
             "(set DIRECTOR_DEBUG=1 for the traceback)",
             highlight=False,
         )

@@ -11,6 +11,7 @@ import shlex
 
 from pydantic import ValidationError
 
+from director.brief_text import strip_controls
 from director.commands import (
     COMMAND_ADAPTER,
     COMMAND_NAMES,
@@ -114,9 +115,10 @@ _VARIABLE_ALIASES = {
     "light": "lighting", "move": "camera", "duration": "params", "place": "environment"
 }
 _PREFIX = re.compile(r"^\s*/?\s*(?:director\b)?\s*", re.IGNORECASE)
-# Control characters (NUL, escapes, zero-width marks) would reach prompts and file names;
-# newlines and tabs stay, a brief may span lines.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff]")
+# Control characters (NUL, terminal escapes, bidi overrides, zero-width marks) would reach
+# prompts, terminals and file names; newlines and tabs stay, a brief may span lines.
+# strip_controls takes escapes, C0/C1 and bidi controls; here zero-width marks go too.
+_CONTROL = re.compile(r"[\x0b-\x0c\x1c-\x1f\u200b-\u200f\u2028-\u202e\u2060\ufeff]")
 
 
 def usage(name: str | None = None) -> str:
@@ -164,7 +166,7 @@ def parse(text: str) -> Command:
     """Parse one command line into a typed Command; CommandError (a usage line) otherwise."""
     if not isinstance(text, str):
         raise CommandError("a command is text; type /help for the commands")
-    name, rest = split_name(_CONTROL.sub(" ", text))
+    name, rest = split_name(_CONTROL.sub(" ", strip_controls(text, " ")))
     if name not in USAGE:
         raise CommandError(f"unknown command {name[:40]!r}; type /help for the commands")
     try:

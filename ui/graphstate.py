@@ -11,12 +11,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from director.agent.checkpoint import open_checkpointer
+from director.agent.checkpoint import open_run
 from director.agent.graph import build_graph
 from director.agent.state import DirectorState
 from director.errors import ProjectError
 from director.project import Project
-from director.ui.runner import THREAD
 
 Stage = Literal["empty", "awaiting_approval", "rejected", "rendering", "done"]
 
@@ -41,23 +40,21 @@ class Snapshot:
         return "rendering" if self.next else "done"
 
 
-def _config() -> dict[str, Any]:
-    return {"configurable": {"thread_id": THREAD}}
-
-
 async def read(project: Project) -> Snapshot:
     """The checkpointed state; an empty Snapshot when the folder has no run yet."""
-    if not project.state_path.exists():
-        return Snapshot(None)
     try:
-        async with open_checkpointer(project.state_path) as saver:
-            snap = await build_graph(saver).aget_state(_config())
+        async with open_run(project) as opened:
+            if opened is None:
+                return Snapshot(None)
+            saver, where = opened
+            snap = await build_graph(saver).aget_state(where.config())
         if not snap.values:
             return Snapshot(None)
         question = dict(snap.interrupts[0].value) if snap.interrupts else {}
         return Snapshot(DirectorState.model_validate(snap.values), tuple(snap.next), question)
     except (OSError, ValueError, sqlite3.Error) as exc:  # ValueError covers pydantic's
-        raise ProjectError(f"cannot read {project.state_path}: {exc}") from None
+        source = project.state_path if project.state_path.exists() else f"the run of {project.root}"
+        raise ProjectError(f"cannot read {source}: {exc}") from None
 
 
 async def update(project: Project, values: dict[str, Any], as_node: str) -> Snapshot:
@@ -66,7 +63,9 @@ async def update(project: Project, values: dict[str, Any], as_node: str) -> Snap
     A pending approval question belongs to the checkpoint it was asked in, so an update made
     "as write" or "as route" leaves it behind and the gate asks again on the edited plan.
     """
-    async with open_checkpointer(project.state_path) as saver:
-        graph = build_graph(saver)
-        await graph.aupdate_state(_config(), values, as_node=as_node)
+    async with open_run(project) as opened:
+        if opened is None:
+            raise ProjectError(f"{project.root} holds no run to change")
+        saver, where = opened
+        await build_graph(saver).aupdate_state(where.config(), values, as_node=as_node)
     return await read(project)

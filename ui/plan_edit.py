@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from director.agent.brains.base import Brain
+from director.brief_text import strip_controls
 from director.commands import EditShot
 from director.film import Shot
 from director.plan import Plan, PlannedShot, ShotList
@@ -66,14 +67,19 @@ def edit_plan(
     planned = plan.shots[index]
     family = catalog.get(planned.model).family if planned.model else "kling"
     bible = plan.bible
+    # A brain's proposed edit never went through the command grammar: its value is cleaned
+    # here too, so no escape or bidi override reaches a prompt; a prompt part is one line.
+    value = " ".join(strip_controls(cmd.value, " ").split())
+    if not value:
+        raise CommandError(f"shot {cmd.shot} {cmd.field}: the new value is empty")
     if cmd.field == "prompt":
-        findings = lint.lint_text(cmd.value, planned.shot, bible, family, planned.negative_prompt)
+        findings = lint.lint_text(value, planned.shot, bible, family, planned.negative_prompt)
         new_planned = planned.model_copy(
-            update={"prompt": cmd.value, "lint": [f.message for f in findings]}
+            update={"prompt": value, "lint": [f.message for f in findings]}
         )
     else:
         try:
-            shot = Shot.model_validate(_shot_update(planned.shot, cmd.field, cmd.value))
+            shot = Shot.model_validate(_shot_update(planned.shot, cmd.field, value))
         except ValidationError as exc:
             err = exc.errors()[0]
             raise CommandError(f"shot {cmd.shot} {cmd.field}: {err['msg']}") from None

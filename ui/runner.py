@@ -12,7 +12,8 @@ from langgraph.types import Command
 
 from director.agent.brains.llm import choose_brain, make_llm_brain
 from director.agent.brains.rules import RulesBrain
-from director.agent.checkpoint import open_checkpointer
+from director.agent.checkpoint import THREAD as THREAD  # the SQLite thread, for callers
+from director.agent.checkpoint import open_run
 from director.agent.context import RunContext, provider_cache
 from director.agent.graph import build_graph
 from director.agent.state import DirectorState
@@ -23,7 +24,6 @@ from director.project import Project
 from director.tools.providers import make_provider
 from director.ui.report import write_report
 
-THREAD = "director"
 Status = Literal["done", "awaiting_approval", "rejected"]
 
 
@@ -75,10 +75,6 @@ def _rejected(values: dict[str, Any]) -> bool:
     return bool(values.get("plan")) and not values.get("approved")
 
 
-def _config(settings: Settings) -> dict[str, Any]:
-    return {"configurable": {"thread_id": THREAD}, "max_concurrency": settings.concurrency}
-
-
 async def run_project(
     project: Project,
     ctx: RunContext,
@@ -86,17 +82,21 @@ async def run_project(
     brief: Brief | None = None,
     brief_file: Path | None = None,
     decision: Any = None,
+    scratch: bool = False,
 ) -> Outcome:
     """Start a run (brief given) or continue one (brief None) and stop at the gate or the end.
 
     `decision` answers a pending approval question. Durability is "sync" so every finished
     step, above all a submitted paid task, is on disk before the next one starts.
+    A `scratch` project (a temporary folder) leaves no thread behind in a shared database.
     """
     project.ensure()
     if brief_file is not None:
         shutil.copyfile(brief_file, project.root / f"brief{brief_file.suffix.lower()}")
-    config = _config(ctx.settings)
-    async with open_checkpointer(project.state_path) as saver:
+    async with open_run(project, create=True) as opened:
+        assert opened is not None
+        saver, where = opened
+        config = where.config(max_concurrency=ctx.settings.concurrency)
         graph = build_graph(saver)
         snapshot = await graph.aget_state(config)
         if brief is not None and not snapshot.values:
@@ -130,6 +130,8 @@ async def run_project(
             ):
                 pass
         snapshot = await graph.aget_state(config)
+        if scratch:
+            await saver.adelete_thread(where.thread)
     state = DirectorState.model_validate(snapshot.values)
     if snapshot.interrupts:
         return Outcome("awaiting_approval", state, dict(snapshot.interrupts[0].value))

@@ -17,6 +17,7 @@ from typing import Any
 
 from director.agent.brains.base import Brain
 from director.agent.brains.llm_client import scrub
+from director.agent.checkpoint import require_run
 from director.agent.context import RunContext
 from director.briefs import parse_text_brief
 from director.commands import (
@@ -116,7 +117,7 @@ class Session:
     @classmethod
     def open(cls, project_dir: Path, settings: Settings, **kw: Any) -> Session:
         """A session on an existing project folder (made by any door or `director run`)."""
-        project = Project(Path(project_dir)).require_existing()
+        project = require_run(Project(Path(project_dir)))
         return cls(settings, project=project, projects_dir=project.root.parent, **kw)
 
     # --- entry points ---------------------------------------------------------------------

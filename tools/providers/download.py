@@ -5,7 +5,9 @@
   own origin, never to the CDN a service redirects to.
 - A size cap enforced while the body streams, not after.
 - A clip streams to a temp file beside `dest`, must decode as video with PyAV (every frame, so a
-  cut-off file is caught), and only then is renamed onto `dest`.
+  cut-off file is caught) from a video container (a still image also "decodes"), and only then
+  is renamed onto `dest`.
+- A whole download has a deadline, so a server dripping bytes cannot hold a shot forever.
 
 Messages carry host and path only: signed URLs keep their query strings out of errors.
 """
@@ -39,13 +41,24 @@ DEFAULT_MAX_BYTES = 1 << 30
 """1 GiB: far above a 15 s 4K clip, low enough to stop a runaway response."""
 MAX_REDIRECTS = 5
 """Redirect hops a download may follow (CDNs usually need one or two)."""
+DOWNLOAD_DEADLINE_S = 30 * 60.0
+"""Wall time one `download_video` call may take, retries included (a 1 GiB clip at 1 MB/s fits);
+the per-chunk timeout alone lets a server sending a byte a minute hold a shot for days."""
+VIDEO_CONTAINERS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"})
+"""PyAV demuxer names a clip may come in (MP4/MOV and WebM/MKV); PNG, JPEG, GIF, WebP and
+other single images open as one-frame "videos" and are refused."""
 _CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization")
 
 
 def check_download_url(url: str | httpx.URL, *, allow_loopback_http: bool = False) -> httpx.URL:
     """The parsed URL if it may be fetched: https anywhere, http only to a loopback address and
     only when `allow_loopback_http`. Raises ProviderError(retryable=False) otherwise."""
-    parsed = httpx.URL(str(url))
+    try:
+        parsed = httpx.URL(str(url))
+    except httpx.InvalidURL:
+        raise ProviderError("refusing to download from a malformed URL") from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ProviderError(f"refusing to download from {where(parsed)}: port {parsed.port}")
     if parsed.scheme == "https" and parsed.host:
         return parsed
     if parsed.scheme == "http" and allow_loopback_http and is_loopback(parsed.host):
@@ -54,6 +67,15 @@ def check_download_url(url: str | httpx.URL, *, allow_loopback_http: bool = Fals
         f"refusing to download from {parsed.scheme or 'a schemeless'} URL {where(parsed)}: "
         "results are fetched over https only"
     )
+
+
+def _join(base: httpx.URL, location: str) -> httpx.URL | str:
+    """Where a redirect points; a malformed Location is passed on as text for
+    `check_download_url` to refuse with a ProviderError (httpx would raise InvalidURL)."""
+    try:
+        return base.join(location)
+    except httpx.InvalidURL:
+        return location
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
@@ -68,6 +90,11 @@ def check_video(path: Path) -> None:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise ProviderError("the download holds no video stream", retryable=True)
+            kinds = set(container.format.name.split(","))
+            if not kinds & VIDEO_CONTAINERS:
+                raise ProviderError(
+                    f"the download is a {container.format.name} file, not a video clip"
+                )
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             declared = stream.frames
@@ -81,6 +108,8 @@ def check_video(path: Path) -> None:
         ) from None
     if decoded == 0:
         raise ProviderError("the download holds no decodable frames", retryable=True)
+    if decoded == 1:
+        raise ProviderError("the download holds a single frame, not a video clip")
     if declared and decoded < declared:
         raise ProviderError(
             f"the download is cut short: {decoded} of {declared} frames decode", retryable=True
@@ -105,12 +134,21 @@ async def open_result(
         if not (client.base_url.host and _same_origin(target, client.base_url)):
             for name in _CREDENTIAL_HEADERS:
                 request.headers.pop(name, None)
-        response = await client.send(request, stream=True)
+        try:
+            response = await client.send(request, stream=True)
+        except (httpx.InvalidURL, httpx.RemoteProtocolError) as exc:
+            # httpx builds the next request of a redirect even when not following it, and
+            # fails there on a malformed Location: that is a refusal, not a network fault.
+            if isinstance(exc, httpx.RemoteProtocolError) and "location" not in str(exc).lower():
+                raise
+            raise ProviderError(
+                f"refusing to download: {where(target)} redirected to a malformed URL"
+            ) from None
         try:
             if response.is_redirect:
-                location = response.headers.get("location", "")
                 target = check_download_url(
-                    target.join(location), allow_loopback_http=allow_loopback_http
+                    _join(target, response.headers.get("location", "")),
+                    allow_loopback_http=allow_loopback_http,
                 )
                 continue
             _check_status(response, target)
@@ -129,6 +167,7 @@ async def download_video(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_loopback_http: bool = False,
     max_redirects: int = MAX_REDIRECTS,
+    max_seconds: float = DOWNLOAD_DEADLINE_S,
     policy: RetryPolicy = DEFAULT_RETRY,
     sleep: Sleep = asyncio.sleep,
 ) -> Path:
@@ -140,8 +179,9 @@ async def download_video(
     moment it passes `max_bytes`), is checked with `check_video`, and is renamed onto `dest`
     only when whole. Transient failures (connection, 429/5xx, a cut-off, empty or undecodable
     body) are retried under `policy`, then raise ProviderError(retryable=True); a refused URL,
-    a 4xx, a text page instead of a video or a body over `max_bytes` raise
-    ProviderError(retryable=False). On any failure nothing is left at `dest` by this call.
+    a 4xx, a text page or a still image instead of a video or a body over `max_bytes` raise
+    ProviderError(retryable=False). Past `max_seconds` (retries included) it gives up with
+    ProviderError(retryable=True). On any failure nothing is left at `dest` by this call.
     """
     dest = Path(dest)
     check_download_url(url, allow_loopback_http=allow_loopback_http)
@@ -156,9 +196,15 @@ async def download_video(
                 await _stream_to(response, dest, max_bytes, target)
             return dest
 
-        return await retrying(
-            attempt, label=f"download {where(url)}", policy=policy, idempotent=True, sleep=sleep
-        )
+        async with asyncio.timeout(max_seconds):
+            return await retrying(
+                attempt, label=f"download {where(url)}", policy=policy, idempotent=True,
+                sleep=sleep,
+            )
+    except TimeoutError:
+        raise ProviderError(
+            f"download from {where(url)} took longer than {max_seconds:g} s", retryable=True
+        ) from None
     except httpx.HTTPError as exc:  # connection failures, and bodies that fail to decode
         raise ProviderError(
             f"download from {where(url)} failed after {policy.attempts} tries: "
@@ -182,6 +228,7 @@ async def fetch_bytes(
     """A small result file (an image) in memory, fetched like `download_video` fetches a clip:
     https only, bounded redirects, no credentials off the client's origin, transient failures
     retried, and reading stops the moment the body passes `max_bytes`."""
+    check_download_url(url, allow_loopback_http=allow_loopback_http)
 
     async def attempt() -> bytes:
         async with open_result(client, url, allow_loopback_http=allow_loopback_http) as (

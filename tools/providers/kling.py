@@ -3,8 +3,10 @@
 - Auth: a cached HS256 JWT (kling_auth.py); a 1000-1004 answer signs a new token and tries once
   more, then fails for good.
 - Idempotency: `external_task_id` is the take's idempotency key plus a per-project tag (Kling
-  wants it unique per account, and project names repeat). A duplicate is answered by querying
-  the existing task, and a local task log means a resumed run does not even ask twice.
+  wants it unique per account, and project names repeat). A create that ends without a task
+  (a duplicate id, a lost answer, retries run out) is followed by a look-up under that id, so
+  a task an earlier try made is found, never made again; a local task log means a resumed run
+  does not even ask twice.
 - Errors: 1302/1303/5000-5002 are retried with backoff and jitter; 1300/1301 are content-policy
   refusals (ProviderError policy=True); everything else is final.
 """
@@ -46,9 +48,6 @@ answers mean over it. Override with KLING_CONCURRENCY to match the account's pac
 _STATES = {
     "submitted": "queued", "processing": "running", "succeed": "succeeded", "failed": "failed"
 }
-# After these answers to a create the task may exist anyway: a duplicate external id, or a
-# server error that came after Kling took the request. Kling is then asked for the task.
-_MAYBE_CREATED = frozenset({*kb.PARAM_CODES, 5000, 5002})
 
 
 class KlingProvider:
@@ -133,10 +132,15 @@ class KlingProvider:
         body = kb.build_body(request, spec, external)
 
         async def create() -> TaskRef:
-            response = await self._call("POST", f"/v1/videos/{kind}", json=body)
-            code, _, data = kb.envelope(response)
-            if not (response.status_code == 200 and code == 0 and data.get("task_id")):
-                data = await self._existing(kind, external, response)
+            try:
+                response = await self._call("POST", f"/v1/videos/{kind}", json=body)
+            except ProviderError as exc:
+                # Every try failed in transit, but an earlier one may have made the task.
+                data = await self._existing(kind, external, exc)
+            else:
+                code, _, data = kb.envelope(response)
+                if not (response.status_code == 200 and code == 0 and data.get("task_id")):
+                    data = await self._existing(kind, external, kb.error_for(response, "submit"))
             return TaskRef(
                 provider=self.name,
                 task_id=str(data["task_id"]),
@@ -148,19 +152,22 @@ class KlingProvider:
 
         return await submit_once(self._log, idempotency_key, request.model, create)
 
-    async def _existing(self, kind: str, external: str, refused: httpx.Response) -> dict:
-        """After a refused create: the task already made under `external`, if there is one
-        (a retried or resumed submit, or a server error after Kling took the request), else
-        the refusal as a ProviderError."""
-        code, _, _ = kb.envelope(refused)
-        error = kb.error_for(refused, "submit")
-        if code is not None and code not in _MAYBE_CREATED:
-            raise error
-        response = await self._call("GET", f"/v1/videos/{kind}/{external}")
+    async def _existing(self, kind: str, external: str, error: ProviderError) -> dict:
+        """After a create that did not answer with a task: the task already made under
+        `external`, if there is one, else `error`. The create was retried, and the answer in
+        hand is only the last try's: an earlier try may have made the task (its answer lost
+        on the way), so Kling is asked whatever the last answer said."""
+        try:
+            response = await self._call("GET", f"/v1/videos/{kind}/{external}")
+        except ProviderError as exc:
+            raise _unsure(external, error, exc) from None
         found, _, data = kb.envelope(response)
         if response.status_code == 200 and found == 0 and data.get("task_id"):
             return data
-        raise error
+        lookup = kb.error_for(response, f"query {external}")
+        if not lookup.retryable:
+            raise error  # Kling answered: no task under this id (404 code 1203)
+        raise _unsure(external, error, lookup)
 
     async def poll(self, ref: TaskRef) -> TaskStatus:
         path = ref.urls.get("status") or f"/v1/videos/text2video/{ref.task_id}"
@@ -198,6 +205,13 @@ class KlingProvider:
             None, status.video_url, Path(dest),
             allow_loopback_http=self._loopback, policy=self._retry,
         )
+
+
+def _unsure(external: str, error: ProviderError, lookup: ProviderError) -> ProviderError:
+    """Neither the create nor the look-up answered: the task may exist. Retryable, since the
+    same idempotency key finds it (or makes it) next time without paying twice."""
+    return ProviderError(f"{error}; whether Kling made task {external} is unknown (looking it "
+                         f"up failed: {lookup})", retryable=True, policy=error.policy)
 
 
 def _seconds(value: object) -> float:

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from director.config import env_number
-from director.errors import DirectorError, ProviderError
+from director.errors import STORAGE_ERRNOS, DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.project import atomic_write_bytes
 from director.tools import catalog
@@ -285,6 +285,10 @@ class SimProvider:
         if not job.done():
             return TaskStatus(state="running", progress=0.99)
         exc = job.exception()
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+            # The clip could not be written into the project (disk full, read-only): the task
+            # itself did not fail, so stop the run rather than let a retake pay again.
+            raise exc
         if exc is not None:
             return TaskStatus(state="failed", error=f"sim render failed: {exc}",
                               retryable=not isinstance(exc, DirectorError))
