@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from director.agent.brains.base import Brain
@@ -51,6 +52,9 @@ class RunContext:
     """Tasks running per provider, capped at each adapter's max_concurrency."""
     on_event: Callable[[dict[str, Any]], None] | None = None
     """Optional progress sink besides the stream writer (tests, chat)."""
+    reference_dir: Path | None = None
+    """Folder that local reference images in the brief resolve against (the command line's
+    working folder); None refuses local paths, so chat and Slack cannot read server files."""
 
     @property
     def ledger(self) -> Ledger:

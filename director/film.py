@@ -123,7 +123,8 @@ class Character(FilmModel):
     marks: list[str] = Field(default_factory=list)
     """Distinguishing features, e.g. "a small gold nose ring", "a transparent bubble umbrella"."""
     reference_images: list[str] = Field(default_factory=list)
-    """Paths or URLs of reference stills of this character, for image-to-video."""
+    """Paths or URLs of reference stills of this character; the first becomes its reference
+    still (https/http from public addresses only; local files only from the command line)."""
     descriptor: str = ""
     """The canonical descriptor: pasted verbatim into every prompt this character appears in."""
 

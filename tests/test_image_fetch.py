@@ -480,3 +480,24 @@ def test_the_command_line_reports_a_refused_reference_in_one_line(tmp_path: Path
     assert "Ana: reference image URL" in result.stderr and "file: URL" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not list((tmp_path / "p" / "takes").glob("*.mp4"))
+
+
+def test_the_command_line_reads_a_local_reference_beside_the_brief(tmp_path: Path) -> None:
+    from PIL import Image
+
+    (tmp_path / "cast").mkdir()
+    Image.new("RGB", (64, 96), (200, 30, 40)).save(tmp_path / "cast" / "ana.png")
+    brief = tmp_path / "brief.yaml"
+    brief.write_text(
+        "title: Market\ntext: Ana walks through a night market under neon signs.\n"
+        "target_duration_s: 4\ncharacters:\n  - name: Ana\n    hair: black bob\n"
+        "    reference_images: cast/ana.png\n")
+    # Run from another folder: the relative path is the brief's, not the working folder's.
+    result = director_in_process("plan", str(brief), "--json")
+    assert result.returncode == 0, result
+    out = tmp_path / "p"
+    result = director_in_process("run", str(brief), "--out", str(out))
+    assert result.returncode == 0, result
+    still = out / "stills" / "character_ana_reference.png"
+    with Image.open(still) as got:
+        assert got.size == (64, 96) and got.convert("RGB").getpixel((10, 10)) == (200, 30, 40)

@@ -74,7 +74,18 @@ def _check_tier(tier: str, provider: str = "") -> str:
 def _load(path: Path):
     from director.briefs import load_brief
 
-    return load_brief(path)
+    brief = load_brief(path)
+    # Local reference images are relative to the brief's folder; made absolute here so a
+    # resumed run (which no longer knows that folder) finds them too.
+    base = path.resolve().parent
+    characters = [
+        c.model_copy(update={"reference_images": [
+            r if "://" in r or Path(r).is_absolute() else str(base / r)
+            for r in c.reference_images
+        ]})
+        for c in brief.characters
+    ]
+    return brief.model_copy(update={"characters": characters})
 
 
 def _summary(project: Project, outcome: Outcome) -> int:
@@ -147,6 +158,8 @@ async def _drive(
             project, settings, auto_approve=yes, provider=provider, tier=tier, on_event=progress,
             brain=brain,
         )
+        # The command line may read the user's own image files; chat and Slack may not.
+        ctx.reference_dir = Path.cwd()
         _say_brain(ctx)
         outcome = await run_project(project, ctx, **start)
     if outcome.status == "awaiting_approval":
@@ -216,6 +229,7 @@ def plan(
             project, Settings.from_env(), auto_approve=False, provider=provider, tier=tier,
             brain=brain,
         )
+        ctx.reference_dir = Path.cwd()
         _say_brain(ctx)
         outcome = asyncio.run(run_project(project, ctx, brief=parsed, scratch=True))
     result = outcome.state.plan

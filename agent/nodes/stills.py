@@ -53,7 +53,9 @@ async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     plan = plan.model_copy(
         update={"shots": shots, "storyboard": str(sheet.relative_to(project.root))}
     )
-    plan = await make_references(plan, project, ctx.settings, ctx.ledger)
+    plan = await make_references(
+        plan, project, ctx.settings, ctx.ledger, local_root=ctx.reference_dir
+    )
     save_plan(ctx, plan)
     emit(runtime, {"event": "storyboard", "path": str(sheet)})
     return {"plan": plan}
