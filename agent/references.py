@@ -82,6 +82,14 @@ def _shown(source: str) -> str:
     return where(source) if is_url(source) else Path(source).name
 
 
+def still_slug(plan: Plan, i: int) -> str:
+    """The file-name slug of character i: its name's slug, with its number added when an
+    earlier character's name slugs the same ("Ana!" and "Ana?"), so no two share a still."""
+    slug = slugify(plan.characters[i].name)
+    earlier = {slugify(c.name) for c in plan.characters[:i]}
+    return f"{slug}-{i + 1}" if slug in earlier else slug
+
+
 async def take_supplied(
     plan: Plan,
     project: Project,
@@ -99,7 +107,7 @@ async def take_supplied(
 
     async def take(name: str, source: str) -> tuple[str, str]:
         i = index[name]
-        dest = project.stills_dir / f"character_{slugify(name) or i}_reference.png"
+        dest = project.stills_dir / f"character_{still_slug(plan, i)}_reference.png"
         if not dest.exists():
             try:
                 await save_reference(source, dest, local_root=local_root, resolver=resolver,
@@ -163,7 +171,7 @@ async def make_references(
         return str(dest.relative_to(project.root))
 
     def character_still(i: int, character: Character) -> asyncio.Task[str]:
-        dest = project.stills_dir / f"character_{slugify(character.name) or i}.png"
+        dest = project.stills_dir / f"character_{still_slug(plan, i)}.png"
         prompt = still_prompt(character, plan.look)
         return asyncio.ensure_future(make("still", i, prompt, dest, seed=i))
 

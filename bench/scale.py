@@ -49,6 +49,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+CHILD = [sys.executable, __file__]
+"""The command that runs one measured child process."""
 WALL_TARGET = 1.2
 RSS_TARGET_MB = 600.0
 BEATS = [
@@ -151,22 +153,30 @@ def _checkpoint_figures(db: Path) -> dict[str, Any]:
             "largest_checkpoint": largest or 0}
 
 
-def _qc_solo_s(root: Path) -> float:
-    """The slowest solo inspection of a few of the project's takes (nothing else running),
-    each against its own request as the graph inspects it."""
+def _solo_costs(root: Path) -> dict[str, float]:
+    """Solo figures from a few of the project's takes (nothing else running): the slowest QC
+    wall time, each take inspected against its own request as the graph does, and the mean
+    CPU seconds of one QC and of one clip drawn by the simulator."""
     from director.film import GenerationRequest
     from director.project import Project
+    from director.tools.providers.simrender import render_sim
     from director.tools.qc.inspector import inspect_take
 
     project = Project(root)
-    worst = 0.0
-    for path in sorted((project.takes_dir / ".tasks").glob("sim-*.json"))[:4]:
-        request = GenerationRequest.model_validate(json.loads(path.read_text())["request"])
+    worst, qc_cpu, render_cpu = 0.0, [], []
+    for path in sorted((project.takes_dir / ".tasks").glob("sim-*.json"))[:3]:
+        task = json.loads(path.read_text(encoding="utf-8"))
+        request = GenerationRequest.model_validate(task["request"])
         clip = project.take_path(request.shot_index, request.attempt)
-        began = time.perf_counter()
+        cpu, began = _cpu_s(), time.perf_counter()
         inspect_take(clip, request)
         worst = max(worst, time.perf_counter() - began)
-    return worst
+        qc_cpu.append(_cpu_s() - cpu)
+        cpu = _cpu_s()
+        render_sim(request, task["faults"], root / "solo-render.mp4")
+        render_cpu.append(_cpu_s() - cpu)
+    return {"qc_s": worst, "qc_cpu_s": sum(qc_cpu) / len(qc_cpu),
+            "render_cpu_s": sum(render_cpu) / len(render_cpu)}
 
 
 def child(args: argparse.Namespace) -> dict[str, Any]:
@@ -190,7 +200,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         projects = asyncio.run(all_projects())
     figures: dict[str, Any] = {"projects": projects, "cpu_s": _cpu_s() - cpu0}
     if args.calibrate:
-        figures["qc_solo_s"] = _qc_solo_s(work / f"p{args.first:02d}")
+        figures["solo"] = _solo_costs(work / f"p{args.first:02d}")
     figures["peak_rss_mb"] = _peak_rss_mb()
     figures["loop_cpu_s"] = _thread_cpu_s(os.getpid())
     return figures
@@ -220,7 +230,7 @@ def _env(scale: float, concurrency: int) -> dict[str, str]:
 
 def _spawn(work: Path, scale: float, args: argparse.Namespace, *, projects: int, first: int,
            calibrate: bool = False) -> subprocess.Popen[str]:
-    cmd = [sys.executable, __file__, "--child", "--work", str(work), "--projects", str(projects),
+    cmd = [*CHILD, "--child", "--work", str(work), "--projects", str(projects),
            "--first", str(first), "--shots", str(args.shots),
            "--concurrency", str(args.concurrency)]
     if calibrate:
@@ -244,7 +254,7 @@ def calibrate(tmp: Path, args: argparse.Namespace) -> dict[str, float]:
     (res,) = _collect([_spawn(tmp / "solo", 0.0, args, projects=1, first=0, calibrate=True)])
     p = res["projects"][0]
     return {"pre_s": p["first_submit"] - p["start"], "post_s": p["end"] - p["last_shot_end"],
-            "qc_s": res["qc_solo_s"]}
+            **res["solo"]}
 
 
 def measure(tmp: Path, scale: float, mode: str, args: argparse.Namespace,
@@ -256,7 +266,8 @@ def measure(tmp: Path, scale: float, mode: str, args: argparse.Namespace,
         procs = [_spawn(work, scale, args, projects=1, first=i) for i in range(args.projects)]
     children = _collect(procs)
     projects = [p for c in children for p in c["projects"]]
-    wall = max(p["end"] for p in projects) - min(p["start"] for p in projects)
+    t0 = min(p["start"] for p in projects)
+    wall = max(p["end"] for p in projects) - t0
     chains = []
     for p in projects:
         for latencies in p["chains"].values():
@@ -280,6 +291,9 @@ def measure(tmp: Path, scale: float, mode: str, args: argparse.Namespace,
         - min(p["first_submit"] for p in projects),
         "cpu_s": cpu,
         "cpu_floor_s": cpu / cores,
+        "service_cpu_s": sum(p["takes"] for p in projects) * solo["render_cpu_s"],
+        "loop_cpu_s": sum(c["loop_cpu_s"] for c in children),
+        "load_5min": os.getloadavg()[1],
         "cores": cores,
         "rss_mb": sum(c["peak_rss_mb"] for c in children),
         "rss_max_process_mb": max(c["peak_rss_mb"] for c in children),
@@ -287,12 +301,17 @@ def measure(tmp: Path, scale: float, mode: str, args: argparse.Namespace,
         "checkpoints": sum(p["checkpoints"] for p in projects) / len(projects),
         "writes": sum(p["writes"] for p in projects) / len(projects),
         "largest_ckpt_kb": max(p["largest_checkpoint"] for p in projects) / 1024,
+        # Per project, seconds after the first start: first submission, last shot ended, end.
+        "timeline": [[round(p[k] - t0, 1) for k in ("first_submit", "last_shot_end", "end")]
+                     for p in projects],
     }
 
 
 def _print(rows: list[dict[str, Any]], solo: dict[str, float]) -> bool:
     print(f"solo chain parts (1 project alone, latency 0): pre {solo['pre_s']:.2f} s, "
-          f"QC per take {solo['qc_s']:.2f} s, post {solo['post_s']:.2f} s")
+          f"QC per take {solo['qc_s']:.2f} s, post {solo['post_s']:.2f} s; CPU per take: "
+          f"QC {solo['qc_cpu_s']:.2f} s, the simulator drawing the clip "
+          f"{solo['render_cpu_s']:.2f} s")
     head = (f"{'mode':<10}{'scale':>6}{'shots':>7}{'takes':>6}{'wall s':>9}{'crit s':>9}"
             f"{'wall/crit':>10}{'cpu s':>8}{'cpu/cores':>10}{'RSS MB':>8}{'ckpt KB/shot':>13}"
             f"{'ckpts':>7}")
@@ -316,6 +335,11 @@ def _print(rows: list[dict[str, Any]], solo: dict[str, float]) -> bool:
               f"last shot end) {r['shots_phase_s']:.1f} s; floor set by {bound} "
               f"(critical {r['critical_s']:.1f} s vs CPU {r['cpu_s']:.0f} s / {r['cores']} "
               f"cores = {r['cpu_floor_s']:.1f} s)")
+        ours = r["cpu_s"] - r["service_cpu_s"]
+        print(f"  CPU: {r['cpu_s']:.0f} s, of which ~{r['service_cpu_s']:.0f} s the simulator "
+              f"drawing clips (a real service's GPUs), ~{ours:.0f} s ours; event loop thread "
+              f"{r['loop_cpu_s']:.1f} s; machine use {r['cpu_s'] / r['wall_s'] / r['cores']:.0%} "
+              f"of {r['cores']} cores; 5-min load average at the end {r['load_5min']:.1f}")
         print(f"  wall / critical path {ratio:.3f} (target <= {WALL_TARGET}): "
               f"{'PASS' if wall_ok else 'FAIL'}")
         per = f", largest process {r['rss_max_process_mb']:.0f} MB"

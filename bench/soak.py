@@ -96,6 +96,8 @@ class SoakFigures:
     creates_received: int
     tasks_made: int
     duplicates: dict[str, int]
+    late_tasks: int
+    """Tasks made by a create whose answer was lost or came after the client's timeout."""
     paid_returned: int
     clips_on_disk: int
     ledger_clips: int
@@ -247,6 +249,7 @@ async def soak(root: Path, *, shots: int = 30, projects: int = 3, rate: float = 
         return SoakFigures(
             projects=figures, creates_received=sum(fake.creates_received().values()),
             tasks_made=len(fake.tasks), duplicates=fake.duplicates(),
+            late_tasks=len(fake.late_tasks),
             paid_returned=len(fake.delivered), clips_on_disk=on_disk, ledger_clips=ledger_clips,
             lost_clips=lost, orphans=orphans, faults=Counter(fake.injected),
             requests=len(fake.requests), wall_s=wall,
@@ -289,7 +292,8 @@ def report(f: SoakFigures, rate: float) -> str:
     lines += [f"  {name} shot {i + 1} failed: {' '.join(reason.split())[:200]}"
               for name, i, reason in failed]
     lines.append(f"creates received: {f.creates_received}; distinct tasks made: "
-                 f"{f.tasks_made}; takes with more than one task: {len(f.duplicates)}")
+                 f"{f.tasks_made} ({f.late_tasks} by a create whose answer was lost or late); "
+                 f"takes with more than one task: {len(f.duplicates)}")
     for p in f.projects:
         lines.append(f"  {p.name}: spend ledger ${p.ledger_usd:.2f}, tasks made "
                      f"${p.tasks_usd:.2f}, billed (succeeded) ${p.billed_usd:.2f} / cap "

@@ -26,10 +26,10 @@ from director.brief_text import (
     default_duration,
     extract_metadata,
     normalise,
-    strip_controls,
     title_from,
 )
 from director.brief_text import brief_error as _fail
+from director.controls import strip_controls
 from director.film import Brief
 
 # extract_metadata and title_from are re-exported: callers import them from here.

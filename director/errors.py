@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
 
 
 class DirectorError(Exception):
@@ -77,12 +78,13 @@ def _causes(exc: BaseException) -> list[BaseException]:
 def _storage_error(exc: BaseException, where: str) -> StorageError | None:
     reason = ""
     path = ""
+    verb = "write"
     if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
         reason = STORAGE_ERRNOS[exc.errno]
         path = str(exc.filename or "")
-    elif type(exc).__module__ == "sqlite3" and type(exc).__name__ in (
-        "OperationalError", "DatabaseError",
-    ):
+        # Permission errors come from reads too; space and read-only ones only from writes.
+        verb = "access" if exc.errno in (errno.EACCES, errno.EPERM) else "write"
+    elif isinstance(exc, sqlite3.DatabaseError):
         text = str(exc).lower()
         reason = next((why for words, why in _SQLITE_STORAGE.items() if words in text), "")
         path = "the checkpoint (state.sqlite)"
@@ -91,7 +93,7 @@ def _storage_error(exc: BaseException, where: str) -> StorageError | None:
     target = path or where or "the project folder"
     then = f"director resume {where}" if where else "director resume PROJECT_DIR"
     return StorageError(
-        f"cannot write {target}: {reason}; nothing already written was lost. "
+        f"cannot {verb} {target}: {reason}; nothing already written was lost. "
         f"Free space or fix permissions, then continue with: {then}"
     )
 

@@ -21,11 +21,17 @@ TAKES = "takes"
 STILLS = "stills"
 
 
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+             *(f"lpt{i}" for i in range(1, 10))}
+
+
 def slugify(text: str, max_len: int = 48) -> str:
     """A folder-safe slug: ascii letters, digits and dashes only, so no name can escape a folder."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()[:max_len].strip("-")
-    return slug or "untitled"
+    slug = slug or "untitled"
+    # Names Windows reserves for devices cannot be folders or files there.
+    return f"{slug}-film" if slug in _RESERVED else slug
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

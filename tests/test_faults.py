@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from fakes.faulty import FaultyKling
+from fakes.faulty import KINDS, FaultyKling
 from fakes.scripted import Fault
 
 from director.errors import ProviderError
@@ -64,18 +64,24 @@ def submit(fake: FaultyKling, work: Path) -> TaskRef:
 
 
 def test_soak_at_a_fixed_seed_keeps_every_invariant(tmp_path: Path) -> None:
-    """6 shots over 2 concurrent projects at 25 % faults: every shot accepted or failed with a
-    reason, one task per take, spend under each cap, every paid clip on disk and in the
-    ledger, every task made recorded."""
-    figures = run(soak.soak(tmp_path, shots=6, projects=2, rate=0.25, seed=11,
-                            concurrency=4, timeout_s=1.0, retry=QUICK))
+    """6 shots over 2 concurrent projects at 25 % random faults, after one of every kind in a
+    row (so each kind is met whatever the draw): every shot accepted or failed with a reason,
+    one task per take, spend under each cap, every paid clip on disk and in the ledger, every
+    task made recorded."""
+    fake = soak.make_fake(0.25, seed=11, slow_s=2.0)
+    fake.force("create", "lost", "gateway", "429", "5xx", "slow")
+    fake.force("query", "drop", "slow", "5xx", "429")
+    fake.force("file", "corrupt", "truncate", "5xx", "drop")
+    fake.force("task", "failed")
+    figures = run(soak.soak(tmp_path, shots=6, projects=2, concurrency=4, timeout_s=1.0,
+                            cap_factor=2.0, fake=fake, retry=QUICK))
     assert soak.violations(figures) == [], soak.report(figures, 0.25)
-    kinds = {kind for _, kind in figures.faults}
-    assert len(kinds) >= 4, figures.faults  # the faults really were served, of several kinds
-    assert figures.tasks_made >= 6 and figures.paid_returned >= 1
-    assert figures.creates_received > figures.tasks_made  # retried creates, never a 2nd task
-    shots = sum(len(p.accepted) + len(p.failed) for p in figures.projects)
-    assert shots == 6
+    assert {kind for _, kind in figures.faults} >= {*KINDS, "gateway"}, figures.faults
+    # Every fault here is recoverable and the cap leaves room for retakes: all six finish.
+    assert sum(len(p.accepted) for p in figures.projects) == 6, soak.report(figures, 0.25)
+    assert figures.creates_received > figures.tasks_made >= 7  # one retake after "failed"
+    assert figures.late_tasks >= 2  # the lost and the gateway-timed-out creates
+    assert figures.paid_returned == figures.clips_on_disk == figures.ledger_clips
 
 
 # --- creates whose answer is lost ----------------------------------------------------------
@@ -143,23 +149,7 @@ def test_corrupt_download_is_fetched_again_not_accepted(fake: FaultyKling,
     assert not [f for f in dest.parent.iterdir() if f != dest]  # no partial file left
 
 
-# --- whole runs with scripted faults ---------------------------------------------------------
-
-
-def test_every_fault_kind_once_in_a_run(tmp_path: Path) -> None:
-    """A lost create, a gateway timeout after the task was made, a dropped and a slow poll, a
-    429 and a 5xx, a corrupt and a truncated download: two shots, two tasks, two clips."""
-    fake = FaultyKling(polls_to_finish=2, rates={}, slow_s=1.5)
-    fake.force("create", "lost", "gateway", "429")
-    fake.force("query", "drop", "slow", "5xx")
-    fake.force("file", "corrupt", "truncate")
-    figures = run(soak.soak(tmp_path, shots=2, projects=1, timeout_s=1.0, fake=fake,
-                            retry=QUICK))
-    assert soak.violations(figures) == [], soak.report(figures, 0)
-    assert [len(p.accepted) for p in figures.projects] == [2]
-    assert figures.tasks_made == 2 and figures.creates_received >= 5
-    assert figures.paid_returned == figures.clips_on_disk == figures.ledger_clips == 2
-    assert sum(figures.faults.values()) == 8
+# --- the cap ---------------------------------------------------------------------------------
 
 
 def test_retake_after_a_failed_task_stops_at_the_cap(tmp_path: Path) -> None:

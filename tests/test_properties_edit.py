@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from test_properties import FORBIDDEN, SNIPPETS, clean_strings, hostile_text, one_clean_line
 
 from director.agent.brains.rules import RulesBrain
-from director.brief_text import strip_controls
 from director.briefs import parse_text_brief
 from director.commands import EDIT_FIELDS, EditShot
+from director.controls import strip_controls
 from director.plan import Plan, PlannedShot, ShotList
 from director.prompts import compose, lint
 from director.tools import catalog

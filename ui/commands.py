@@ -11,7 +11,6 @@ import shlex
 
 from pydantic import ValidationError
 
-from director.brief_text import strip_controls
 from director.commands import (
     COMMAND_ADAPTER,
     COMMAND_NAMES,
@@ -34,6 +33,7 @@ from director.commands import (
     Status,
     Takes,
 )
+from director.controls import strip_controls
 from director.errors import DirectorError
 from director.film import Variable
 

@@ -23,6 +23,7 @@ from director.commands import (
     Render,
     Revise,
 )
+from director.controls import strip_controls
 from director.errors import DirectorError
 from director.film import GenerationRequest, PromptSpec, Revision
 from director.project import Project
@@ -202,7 +203,7 @@ class Operations:
         view = await self._view()
         row = view.shots[planned.index]
         lint = ("lint clean" if not row.lint else "lint: " + "; ".join(row.lint))
-        text = (f"Shot {cmd.shot}: {cmd.field} → {cmd.value}. Prompt re-written "
+        text = (f"Shot {cmd.shot}: {cmd.field} → {strip_controls(cmd.value)}. Prompt re-written "
                 f"({len(row.prompt.split())} words, {lint}); estimate now "
                 f"${view.budget.estimate_usd:.2f}.\n\n> {row.prompt}")
         return Result(text, files=_existing(project, row.storyboard))

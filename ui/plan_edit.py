@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from director.agent.brains.base import Brain
-from director.brief_text import strip_controls
 from director.commands import EditShot
+from director.controls import strip_controls
 from director.film import Shot
 from director.plan import Plan, PlannedShot, ShotList
 from director.project import Project

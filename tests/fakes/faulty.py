@@ -148,20 +148,18 @@ class FaultyKling(KlingFake):
 
     def _counted_create(self, inner: Route) -> Route:
         def create(req: Recorded) -> Reply:
-            with self.lock:
-                before = set(self.tasks)
-            if self._draw("task") == "failed":
-                self.fail_next_task("task failed: internal capacity error, please retry")
+            fault = self._local.fault
             reply = inner(req)
-            with self.lock:
-                made = [self.tasks[t] for t in set(self.tasks) - before]
-                for task in made:
+            data = reply.body.get("data") if isinstance(reply.body, dict) else None
+            if reply.status == 200 and isinstance(data, dict):
+                with self.lock:
+                    task = self.tasks[str(data["task_id"])]
                     self.tasks_by_key[take_key(task.external_id)] += 1
-                    if self._local.fault in ("slow", "lost", "lost-gateway"):
+                    if fault in ("slow", "lost", "lost-gateway"):
                         self.late_tasks.add(task.task_id)
-                if not made and self._failures and reply.status != 200:
-                    self._failures.pop()  # no task took the scripted failure
-            if self._local.fault == "lost":
+                if self._draw("task") == "failed" and not task.failure:
+                    task.failure = "task failed: internal capacity error, please retry"
+            if fault == "lost":
                 # The service acted; the answer dies with the connection (a ConnectionError is
                 # what the quiet server expects from a hung-up client, so nothing is logged).
                 raise ConnectionAbortedError("answer lost after the task was made")
@@ -210,7 +208,3 @@ class FaultyKling(KlingFake):
         with self.lock:
             return [t for t in self.tasks.values()
                     if take_key(t.external_id).startswith(f"{project_id}-s")]
-
-    def faults_served(self) -> int:
-        with self.lock:
-            return sum(self.injected.values())
