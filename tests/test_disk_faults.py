@@ -184,12 +184,7 @@ def test_disk_full_while_saving_a_paid_clip_stops_and_resume_does_not_pay_again(
 
 @pytest.mark.parametrize("fail_after", [
     pytest.param(9, id="inside-the-shots"),
-    pytest.param(6, id="right-after-the-gate", marks=pytest.mark.xfail(
-        strict=True,
-        reason="the gate's writes are saved but the next checkpoint is not; the runner "
-               "resumes only when snapshot.next is non-empty, and here it is empty while "
-               "snapshot.tasks holds the gate (ui/runner.py must also resume on "
-               "snapshot.tasks)")),
+    pytest.param(6, id="right-after-the-gate"),
 ])
 def test_checkpoint_disk_full_is_one_line_and_resumable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_after: int

@@ -119,12 +119,12 @@ def test_lookup_that_fails_is_reported_as_unsure_not_as_a_refusal(fake: FaultyKl
     """The create's answer is lost, the retry is told the id exists, and every look-up fails:
     the error must stay retryable (the same key finds the task later), not a final 1201."""
     fake.force("create", "lost")
-    fake.inject("query", *[Fault.drop()] * 8)
+    fake.inject("query", *[Fault.drop()] * FAST.attempts)
     with pytest.raises(ProviderError) as caught:
         submit(fake, tmp_path)
-    assert caught.value.retryable, caught.value
-    fake._faults["query"].clear()
-    again = submit(fake, tmp_path)
+    assert caught.value.retryable and "unknown" in str(caught.value), caught.value
+    assert fake.pending_faults("query") == 0 and len(fake.tasks) == 1
+    again = submit(fake, tmp_path)  # the same take submitted again finds the task
     assert list(fake.tasks) == [again.task_id]
 
 

@@ -87,3 +87,19 @@ def test_character_drift_flags_the_one_shot_that_strays(tmp_path: Path) -> None:
 def test_missing_clip_is_a_media_error(tmp_path: Path) -> None:
     with pytest.raises(MediaError):
         compare_shots(tmp_path / "nope.mp4", tmp_path / "nope2.mp4")
+
+
+def test_key_frames_come_from_one_decode_and_follow_a_rewritten_clip(tmp_path: Path) -> None:
+    from director.tools.qc import continuity
+
+    clip = _render(tmp_path, "a", "left")
+    every = continuity._all_frames(clip)
+    keys = continuity.key_frames(clip)
+    assert np.array_equal(keys.first, every[0])
+    assert np.array_equal(keys.middle, every[len(every) // 2])
+    assert np.array_equal(keys.last, every[-1])
+    assert continuity.key_frames(clip) is keys  # asked again: not decoded again
+    # The same path rewritten with the light on the other side is decoded afresh.
+    _render(tmp_path, "a", "right")
+    assert light_side(continuity.key_frames(clip).first) == "right"
+    assert light_side(keys.first) == "left"

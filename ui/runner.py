@@ -119,7 +119,9 @@ async def run_project(
             payload = None
         else:
             payload = None
-        if payload is not None or snapshot.next:
+        # `tasks` without `next`: a step's writes were saved but the checkpoint after it was
+        # not (a crash or a full disk right then); continuing runs what is left.
+        if payload is not None or snapshot.next or snapshot.tasks:
             async for _ in graph.astream(
                 payload,
                 config,

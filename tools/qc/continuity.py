@@ -18,7 +18,9 @@ distance exists) and were set on storyboard renders: treat a finding as a prompt
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -156,23 +158,64 @@ def light_side(frame: np.ndarray) -> str:
 
 def edge_frame(path: Path, *, last: bool) -> np.ndarray:
     """The first or last decodable frame of a clip as BGR, WIDTH wide."""
-    frames = _frames(path, keep_last=last)
-    if not frames:
-        raise MediaError(f"{path.name} holds no decodable video frames")
-    return frames[-1] if last else frames[0]
+    keys = key_frames(path)
+    return keys.last if last else keys.first
 
 
 def middle_frame(path: Path) -> np.ndarray:
     """The middle frame of a clip as BGR, WIDTH wide."""
-    frames = _frames(path, keep_last=None)
-    if not frames:
-        raise MediaError(f"{path.name} holds no decodable video frames")
-    return frames[len(frames) // 2]
+    return key_frames(path).middle
 
 
-def _frames(path: Path, keep_last: bool | None) -> list[np.ndarray]:
-    """Decode `path`: only the first frame (keep_last False), only the last (True), or all at
-    low size (None)."""
+@dataclass(frozen=True)
+class KeyFrames:
+    """The frames continuity looks at, BGR and WIDTH wide (read-only: they are shared)."""
+
+    first: np.ndarray
+    """The first decodable frame."""
+    middle: np.ndarray
+    """The middle one of the decodable frames."""
+    last: np.ndarray
+    """The last decodable frame."""
+
+
+KEY_FRAME_CACHE = 32
+"""Clips whose key frames are kept (about 0.5 MB each): a pass over a film asks for the same
+clip up to four times (either side of two cuts, once per character), and decoding the whole
+clip is what costs."""
+
+
+def key_frames(path: Path) -> KeyFrames:
+    """First, middle and last frames of `path` from one decode, remembered for the same file
+    (path, inode, size and modification time) for the next question about it."""
+    return _key_frames_cached(*_cache_key(path))
+
+
+def _cache_key(path: Path) -> tuple[str, int, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        raise MediaError(f"no file at {path}") from None
+    # Clips are replaced atomically (a new inode), so a rewrite never matches an old entry.
+    return str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=KEY_FRAME_CACHE)
+def _key_frames_cached(path: str, inode: int, size: int, mtime_ns: int) -> KeyFrames:
+    del inode, size, mtime_ns  # part of the cache key only: a rewritten clip is decoded again
+    first, middle, last, count, expected = _one_pass(Path(path))
+    if middle is None or count != expected:
+        # The container's frame count was missing or wrong: find the middle of what decodes.
+        frames = _all_frames(Path(path))
+        middle = frames[len(frames) // 2]
+    for frame in (first, middle, last):
+        frame.setflags(write=False)
+    return KeyFrames(first=first, middle=middle, last=last)
+
+
+def _one_pass(path: Path) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int, int]:
+    """Decode `path` once, converting only the first, middle (by the container's frame count)
+    and last frames: (first, middle or None, last, frames decoded, frames announced)."""
     if not path.is_file():
         raise MediaError(f"no file at {path}")
     try:
@@ -180,20 +223,38 @@ def _frames(path: Path, keep_last: bool | None) -> list[np.ndarray]:
             if not container.streams.video:
                 raise MediaError(f"{path.name} has no video stream")
             stream = container.streams.video[0]
-            out: list[np.ndarray] = []
+            expected = int(stream.frames or 0)
+            first: np.ndarray | None = None
+            middle: np.ndarray | None = None
             last: av.VideoFrame | None = None
+            count = 0
             try:
                 for frame in container.decode(stream):
-                    if keep_last is False:
-                        return [_small(frame)]
-                    if keep_last:
-                        last = frame
-                    else:
-                        out.append(_small(frame))
+                    if count == 0:
+                        first = _small(frame)
+                    if expected and count == expected // 2:
+                        middle = _small(frame)
+                    last = frame
+                    count += 1
             except av.FFmpegError:
                 pass  # a clip that breaks part-way still has the frames before the break
-            if keep_last and last is not None:
-                return [_small(last)]
+            if first is None or last is None:
+                raise MediaError(f"{path.name} holds no decodable video frames")
+            return first, middle, _small(last), count, expected
+    except av.FFmpegError as exc:
+        raise MediaError(f"{path.name} is not a video: {' '.join(str(exc).split())}") from None
+
+
+def _all_frames(path: Path) -> list[np.ndarray]:
+    """Every decodable frame of `path` at WIDTH (the slow path, when the frame count is off)."""
+    try:
+        with av.open(str(path)) as container:
+            out: list[np.ndarray] = []
+            try:
+                for frame in container.decode(container.streams.video[0]):
+                    out.append(_small(frame))
+            except av.FFmpegError:
+                pass  # a clip that breaks part-way still has the frames before the break
             return out
     except av.FFmpegError as exc:
         raise MediaError(f"{path.name} is not a video: {' '.join(str(exc).split())}") from None
