@@ -114,12 +114,16 @@ class ProviderError(DirectorError):
     """A generation service refused or failed a call.
 
     `retryable` says whether the same call may succeed later (rate limit, server error);
-    `policy` marks content-policy refusals the reviser can act on by changing the prompt.
+    `policy` marks content-policy refusals the reviser can act on by changing the prompt;
+    `maybe_created` marks a create that may have reached the service (its answer was lost and
+    no look-up settled it), so its cost is counted as spent.
     """
 
     exit_code = 4
 
-    def __init__(self, message: str, *, retryable: bool = False, policy: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, policy: bool = False,
+                 maybe_created: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.policy = policy
+        self.maybe_created = maybe_created

@@ -164,3 +164,19 @@ def test_retake_after_a_failed_task_stops_at_the_cap(tmp_path: Path) -> None:
     assert len(project.accepted) == 1 and len(project.failed) == 1, soak.report(figures, 0)
     assert "budget" in next(iter(project.failed.values()))
     assert project.ledger_usd <= project.cap_usd and figures.tasks_made == 2
+
+
+def test_a_create_whose_fate_is_unknown_is_counted_against_the_cap(tmp_path: Path) -> None:
+    """The create's answer is lost and every look-up fails: the task may exist and be billed,
+    so the shot fails saying so and its price stays in the ledger's spend."""
+    fake = FaultyKling(polls_to_finish=2, rates={})
+    fake.force("create", "lost")
+    fake.inject("query", *[Fault.drop()] * QUICK.attempts)
+    figures = run(soak.soak(tmp_path, shots=1, projects=1, cap_factor=1.3, fake=fake,
+                            retry=QUICK))
+    (project,) = figures.projects
+    assert len(project.failed) == 1, soak.report(figures, 0)
+    assert "may have made take 1" in project.failed[0], project.failed
+    assert figures.tasks_made == 1
+    assert project.tasks_usd > 0
+    assert project.ledger_usd == pytest.approx(project.tasks_usd), soak.report(figures, 0)

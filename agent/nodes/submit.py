@@ -87,6 +87,10 @@ async def _submit_once(
                         f"was already paid for as {paid}; not submitting it again"}
             return {"request": request, "task": TaskRef.model_validate(entry.data["task"])}
         spent = ctx.ledger.spent_usd() + sum(ctx.reserved_usd.values())
+        if entry is not None:
+            # An earlier try of this very take whose fate was unknown: its cost is already
+            # counted, and this submission (same idempotency key) replaces that entry.
+            spent -= entry.cost_usd
         if cap is not None and spent + cost > cap + 1e-9:
             return {
                 "request": request,
@@ -113,6 +117,17 @@ async def _submit_once(
                 policy=True,
             )
             return {"request": request, "take": take}
+        if isinstance(exc, ProviderError) and exc.maybe_created:
+            # The service may have made (and will bill) this task: count it until a resume
+            # submits the same take again and its idempotency key settles what happened.
+            async with ctx.spend_lock:
+                ctx.ledger.append(LedgerEntry(
+                    kind="submit", shot=shot, attempt=attempt, cost_usd=cost,
+                    data={"model": request.model, "unconfirmed": True,
+                          **({"members": members} if members else {})},
+                ))
+            return {"request": request, "failure": f"{request.provider} may have made take "
+                    f"{attempt} (its cost is counted against the budget): {exc}"}
         refused = isinstance(exc, ProviderError)
         reason = f"{request.provider} refused take {attempt}: {exc}" if refused else str(exc)
         return {"request": request, "failure": reason}

@@ -211,7 +211,8 @@ def _unsure(external: str, error: ProviderError, lookup: ProviderError) -> Provi
     """Neither the create nor the look-up answered: the task may exist. Retryable, since the
     same idempotency key finds it (or makes it) next time without paying twice."""
     return ProviderError(f"{error}; whether Kling made task {external} is unknown (looking it "
-                         f"up failed: {lookup})", retryable=True, policy=error.policy)
+                         f"up failed: {lookup})", retryable=True, policy=error.policy,
+                         maybe_created=True)
 
 
 def _seconds(value: object) -> float:

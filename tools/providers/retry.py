@@ -231,6 +231,10 @@ async def send(
     except _RetryableResponse as exc:
         return exc.response
     except httpx.HTTPError as exc:  # connection failures, and bodies that fail to decode
+        # A call that must not run twice and failed after it may have been sent may have
+        # made a paid task: say so, so its cost is counted.
+        sent = not isinstance(exc, _NOT_SENT)
         raise ProviderError(
-            f"{label} failed after {policy.attempts} tries: {type(exc).__name__}", retryable=True
+            f"{label} failed after {policy.attempts} tries: {type(exc).__name__}",
+            retryable=True, maybe_created=sent and not idempotent,
         ) from None
