@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,5 +141,6 @@ async def run_project(
     if state.plan is not None and not state.approved:
         return Outcome("rejected", state)
     if state.plan is not None:
-        write_report(project, state)
+        # Thumbnails and fsync: off the event loop, which other projects' runs may share.
+        await asyncio.to_thread(write_report, project, state)
     return Outcome("done", state)

@@ -7,6 +7,7 @@ revise), not merely the take before it: fixed, improved, unchanged or worse.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from langgraph.runtime import Runtime
 
@@ -16,19 +17,17 @@ from director.agent.nodes.revise import fail_count, failing_checks
 from director.agent.state import ShotState
 from director.film import Finding, PromptSpec, QCReport, Revision, Take
 from director.ledger import LedgerEntry
-from director.tools.qc.inspector import inspect_take
+from director.tools.qc.inspector import inspect_take, qc_pool
 
 
 async def take_qc(ctx: RunContext, take: Take, spec: PromptSpec) -> QCReport:
     """Inspect the take's clip against its own request; a take without a clip fails with the
     provider's reason."""
     if take.video_path:
-        return await asyncio.to_thread(
-            inspect_take,
-            ctx.project.root / take.video_path,
-            take.request,
-            judge=ctx.judge,
-            spec=spec,
+        return await asyncio.get_running_loop().run_in_executor(
+            qc_pool(),
+            partial(inspect_take, ctx.project.root / take.video_path, take.request,
+                    judge=ctx.judge, spec=spec),
         )
     # A content refusal asks for different words; any other failure for another roll.
     check, variable = ("policy", "subject") if take.policy else ("provider", "seed")
@@ -67,11 +66,13 @@ async def inspect(state: ShotState, runtime: Runtime[RunContext]) -> dict:
     take = take.model_copy(update={"qc": qc, "spec": spec})
     scored = _score_last_revision(state, take)
     revisions = [*state.revisions[:-1], scored] if scored else state.revisions
-    record_take(ctx, take, qc)
+    # Ledger lines are fsynced: off the event loop, so other shots' polls are not held up.
+    await asyncio.to_thread(record_take, ctx, take, qc)
     if scored is not None:
         # Same key as the pending entry: readers keep this scored one.
-        ctx.ledger.append(LedgerEntry(kind="revision", shot=scored.shot_index,
-                                      attempt=scored.attempt, data=scored.model_dump()))
+        await asyncio.to_thread(ctx.ledger.append, LedgerEntry(
+            kind="revision", shot=scored.shot_index, attempt=scored.attempt,
+            data=scored.model_dump()))
     emit(
         runtime,
         {

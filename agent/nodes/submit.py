@@ -121,7 +121,7 @@ async def _submit_once(
             # The service may have made (and will bill) this task: count it until a resume
             # submits the same take again and its idempotency key settles what happened.
             async with ctx.spend_lock:
-                ctx.ledger.append(LedgerEntry(
+                await asyncio.to_thread(ctx.ledger.append, LedgerEntry(
                     kind="submit", shot=shot, attempt=attempt, cost_usd=cost,
                     data={"model": request.model, "unconfirmed": True,
                           **({"members": members} if members else {})},
@@ -133,7 +133,9 @@ async def _submit_once(
         return {"request": request, "failure": reason}
     async with ctx.spend_lock:
         ctx.reserved_usd.pop(key, None)
-        ctx.ledger.append(
+        # fsynced off the event loop (the lock still orders it before the next check).
+        await asyncio.to_thread(
+            ctx.ledger.append,
             LedgerEntry(
                 kind="submit",
                 shot=shot,

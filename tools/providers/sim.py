@@ -222,6 +222,19 @@ def fault_log(work_dir: Path) -> list[dict[str, Any]]:
 DEFAULT_CONCURRENCY = 10
 """Tasks the simulated account runs at once (DIRECTOR_SIM_CONCURRENCY overrides)."""
 RENDER_WORKERS = 2
+"""Clips drawn at once in the whole process: the simulator stands in for a service's GPUs, so
+many projects (or runs) in one process share one pool instead of each bringing its own."""
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def render_pool() -> ThreadPoolExecutor:
+    """The process's drawing pool, made on first use (no work at import time)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(RENDER_WORKERS, "sim")
+        return _POOL
 """Clips drawn at once: drawing is CPU work and the reference machine has two cores."""
 
 
@@ -241,7 +254,6 @@ class SimProvider:
         self.max_concurrency = sim_concurrency()
         self._jobs: dict[str, Future[Path]] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
 
     def _paths(self, task_id: str) -> tuple[Path, Path]:
         return self.work_dir / f"{task_id}.json", self.work_dir / f"{task_id}.mp4"
@@ -264,6 +276,8 @@ class SimProvider:
             task = {"request": request.model_dump(mode="json"), "submitted_at": now,
                     "ready_at": now + wait * latency_scale(),
                     "faults": task_faults(request, project_of(idempotency_key))}
+            # Written on the loop thread: no await between the look-up and the write, so two
+            # submissions of one key can never both make a task.
             atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
         self._start(task_id, task)
         # Standing in for a service, the task is that service's: slots and polls follow it.
@@ -299,7 +313,7 @@ class SimProvider:
         if not video.exists():
             raise ProviderError(f"sim task {ref.task_id} has no finished clip to download")
         data = await asyncio.to_thread(video.read_bytes)
-        atomic_write_bytes(Path(dest), data)
+        await asyncio.to_thread(atomic_write_bytes, Path(dest), data)
         return Path(dest)
 
     def _start(self, task_id: str, task: dict[str, Any]) -> Future[Path]:
@@ -308,11 +322,9 @@ class SimProvider:
             job = self._jobs.get(task_id)
             if job is not None and not (job.done() and job.exception() is not None):
                 return job
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(RENDER_WORKERS, "sim")
             request = GenerationRequest.model_validate(task["request"])
             caption = catalog.get(request.model).family == "animatic"
-            job = self._pool.submit(render_sim, request, task["faults"], video, caption=caption)
+            job = render_pool().submit(render_sim, request, task["faults"], video, caption=caption)
             self._jobs[task_id] = job
             return job
 

@@ -30,9 +30,13 @@ import av
 import numpy as np
 
 from director.film import CameraMove, GenerationRequest
-from director.tools.edit import H264_OPTIONS, H264_THREADS, atomic_output
+from director.tools.edit import H264_OPTIONS, atomic_output
 from director.tools.providers.camera import Planes, build_rig
 from director.tools.providers.caption import draw_caption
+
+SIM_H264_THREADS = 1
+"""One encoder thread per clip: the process draws several clips at once on the render pool,
+so frame threads would add ~20 MB each and no speed. Fixed, so a seed gives one file."""
 
 MIRROR: dict[CameraMove, CameraMove] = {
     "pan_left": "pan_right", "pan_right": "pan_left", "tilt_up": "tilt_down",
@@ -191,7 +195,7 @@ def render_sim(
     ):
         stream = out.add_stream("libx264", rate=request.fps)
         stream.width, stream.height, stream.pix_fmt = request.width, request.height, "yuv420p"
-        stream.codec_context.thread_count = H264_THREADS
+        stream.codec_context.thread_count = SIM_H264_THREADS
         stream.codec_context.thread_type = "FRAME"
         stream.codec_context.gop_size = 2 * request.fps
         stream.options = dict(H264_OPTIONS)

@@ -16,6 +16,9 @@ or fails in any way, inspection still completes with one warn finding.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +52,21 @@ DEFECT_VARIABLE: dict[str, Variable] = {
 LOW_CONFIDENCE = 0.7
 """Below this camera confidence a mismatch only warns: the pixels are not clear enough to be
 worth a paid retake. A clear wrong verdict (a pan the wrong way reads well above it) fails."""
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def qc_pool() -> ThreadPoolExecutor:
+    """Where inspections run: one per core across the whole process. Each holds ~50 MB of
+    decoded frames and is CPU-bound, so more at once (many projects in one process) only adds
+    memory, not speed; waiting inspections queue here without tying up other threads."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max(2, os.cpu_count() or 2), "qc")
+        return _POOL
 
 
 def inspect_take(
