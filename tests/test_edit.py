@@ -13,6 +13,7 @@ from PIL import Image
 from director.errors import DirectorError
 from director.film import CameraMove, GenerationRequest, ShotHints
 from director.tools import edit
+from director.tools import stills as frames_out
 from director.tools.providers.animatic import render_animatic
 from director.tools.qc.probe import probe, video_info
 
@@ -160,9 +161,9 @@ def test_bad_input_raises_one_line_errors(clips: list[Path], tmp_path: Path) -> 
 
 def test_still_at_a_time_and_by_default_the_middle(tmp_path: Path) -> None:
     clip = _grey_clip(tmp_path / "ramp.mp4", 24)  # 2 s; frame i at grey 10 * i
-    at_one = edit.extract_still(clip, tmp_path / "one.png", at=1.0)
-    middle = edit.extract_still(clip, tmp_path / "mid.jpg")
-    first = edit.extract_still(clip, tmp_path / "first.png", at=0.0)
+    at_one = frames_out.extract_still(clip, tmp_path / "one.png", at=1.0)
+    middle = frames_out.extract_still(clip, tmp_path / "mid.jpg")
+    first = frames_out.extract_still(clip, tmp_path / "first.png", at=0.0)
     for path, index in ((at_one, 12), (middle, 12), (first, 0)):
         with Image.open(path) as image:
             assert image.size == (320, 180)
@@ -171,18 +172,18 @@ def test_still_at_a_time_and_by_default_the_middle(tmp_path: Path) -> None:
 
 def test_last_frame_is_the_final_frame(clips: list[Path], tmp_path: Path) -> None:
     ramp = _grey_clip(tmp_path / "ramp.mp4", 20)
-    with Image.open(edit.last_frame(ramp, tmp_path / "last.png")) as image:
+    with Image.open(frames_out.last_frame(ramp, tmp_path / "last.png")) as image:
         assert abs(np.asarray(image.convert("L")).mean() - 190) < 6
     with av.open(str(clips[2])) as container:
         final = list(container.decode(video=0))[-1].to_ndarray(format="rgb24").astype(int)
-    with Image.open(edit.last_frame(clips[2], tmp_path / "push.png")) as image:
+    with Image.open(frames_out.last_frame(clips[2], tmp_path / "push.png")) as image:
         assert np.abs(np.asarray(image.convert("RGB")).astype(int) - final).mean() < 1
 
 
 def test_contact_sheet_grid_with_labels(clips: list[Path], tmp_path: Path) -> None:
-    stills = [edit.extract_still(c, tmp_path / f"s{i}.png") for i, c in enumerate(clips * 2)]
-    plain = edit.contact_sheet(stills, tmp_path / "plain.png", columns=4, cell_width=160)
-    labelled = edit.contact_sheet(
+    stills = [frames_out.extract_still(c, tmp_path / f"s{i}.png") for i, c in enumerate(clips * 2)]
+    plain = frames_out.contact_sheet(stills, tmp_path / "plain.png", columns=4, cell_width=160)
+    labelled = frames_out.contact_sheet(
         stills,
         tmp_path / "sheet.png",
         columns=4,
@@ -195,6 +196,6 @@ def test_contact_sheet_grid_with_labels(clips: list[Path], tmp_path: Path) -> No
         label_row = np.asarray(b.convert("L"))[8 + 90 : 8 + 90 + 22, 8 : 8 + 160]
         assert label_row.max() > 200  # lettering under the first still
     with pytest.raises(DirectorError, match="labels"):
-        edit.contact_sheet(stills, tmp_path / "x.png", labels=["one"])
+        frames_out.contact_sheet(stills, tmp_path / "x.png", labels=["one"])
     with pytest.raises(DirectorError, match="no stills"):
-        edit.contact_sheet([], tmp_path / "x.png")
+        frames_out.contact_sheet([], tmp_path / "x.png")

@@ -12,6 +12,7 @@ from director.agent.state import CutResult, DirectorState
 from director.ledger import LedgerEntry
 from director.tools import edit
 from director.tools.qc.probe import probe
+from director.tools.stills import extract_still
 
 
 async def assemble(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
@@ -27,7 +28,7 @@ async def assemble(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     clips = [project.root / state.results[i].video_path for i in accepted]
     await asyncio.to_thread(edit.concat, clips, project.final_path)
     for i, clip in zip(accepted, clips, strict=True):
-        await asyncio.to_thread(edit.extract_still, clip, project.stills_dir / f"shot{i:02d}.png")
+        await asyncio.to_thread(extract_still, clip, project.stills_dir / f"shot{i:02d}.png")
     report = await asyncio.to_thread(probe, project.final_path)
     cut = CutResult(
         path=project.final_path.name,

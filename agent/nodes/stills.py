@@ -18,8 +18,8 @@ from director.agent.requests import first_request
 from director.agent.state import DirectorState
 from director.film import GenerationRequest
 from director.plan import PlannedShot
-from director.tools import edit
 from director.tools.providers.animatic import render_frames
+from director.tools.stills import contact_sheet
 
 PREVIEW_WIDTH = 640
 """Storyboard frames are drawn at this width: enough to judge framing, cheap to draw."""
@@ -48,7 +48,7 @@ async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         f"{s.index + 1}. {s.shot.camera.move.replace('_', ' ')}, {s.duration_s:g}s" for s in shots
     ]
     await asyncio.to_thread(
-        edit.contact_sheet, [project.root / s.storyboard[0] for s in shots], sheet, 4, labels
+        contact_sheet, [project.root / s.storyboard[0] for s in shots], sheet, 4, labels
     )
     plan = plan.model_copy(
         update={"shots": shots, "storyboard": str(sheet.relative_to(project.root))}

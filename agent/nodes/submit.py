@@ -22,9 +22,10 @@ from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, Take, TaskRef
 from director.ledger import LedgerEntry
-from director.tools import catalog, edit
+from director.tools import catalog
 from director.tools.providers import guards
 from director.tools.providers.base import VideoProvider
+from director.tools.stills import last_frame
 
 
 async def submit(state: ShotState, runtime: Runtime[RunContext]) -> dict:
@@ -156,5 +157,5 @@ async def _first_frame(ctx: RunContext, state: ShotState) -> str:
         return str((ctx.project.root / keyframe).resolve()) if keyframe else ""
     dest = ctx.project.stills_dir / f"chain{state.planned.index:02d}_first.png"
     if not dest.exists():
-        await asyncio.to_thread(edit.last_frame, ctx.project.root / state.chain_video, dest)
+        await asyncio.to_thread(last_frame, ctx.project.root / state.chain_video, dest)
     return str(dest.resolve())
