@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from director.agent.brains.base import Brain
-from director.agent.inflight import InFlight
+from director.agent.inflight import InFlight, SharedInFlight
 from director.config import Settings
 from director.ledger import Ledger
 from director.project import Project
@@ -48,8 +48,9 @@ class RunContext:
     ledger records them."""
     judge: Judge | None = None
     """Optional vision judge, built once per run; None when no vision model is configured."""
-    inflight: InFlight = field(default_factory=InFlight)
-    """Tasks running per provider, capped at each adapter's max_concurrency."""
+    inflight: InFlight = field(default_factory=SharedInFlight)
+    """Tasks running per provider, capped at each adapter's max_concurrency across every run
+    in the process (the account's limit is the account's, whichever project submits)."""
     on_event: Callable[[dict[str, Any]], None] | None = None
     """Optional progress sink besides the stream writer (tests, chat)."""
     reference_dir: Path | None = None

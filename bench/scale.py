@@ -222,13 +222,15 @@ def _thread_cpu_s(tid: int) -> float:
 # ---- the orchestrator -------------------------------------------------------------------------
 
 
-def _env(scale: float, concurrency: int) -> dict[str, str]:
+def _env(scale: float, concurrency: int, projects: int) -> dict[str, str]:
     from director.tools.providers.sim import FAULTS
 
     env = dict(os.environ)
     env["DIRECTOR_SIM_LATENCY_SCALE"] = str(scale)
     env["DIRECTOR_SIM_FAULTS"] = ",".join(f"{f}=0" for f in FAULTS)
-    env["DIRECTOR_SIM_CONCURRENCY"] = str(concurrency)
+    # Task slots are the account's, shared by every project in a process: the simulated
+    # account takes `concurrency` tasks per project at once.
+    env["DIRECTOR_SIM_CONCURRENCY"] = str(concurrency * projects)
     # The offline brain and no vision judge: the bench measures our scheduling, not an API.
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DIRECTOR_VISION_MODEL"):
         env.pop(name, None)
@@ -242,8 +244,8 @@ def _spawn(work: Path, scale: float, args: argparse.Namespace, *, projects: int,
            "--concurrency", str(args.concurrency)]
     if calibrate:
         cmd.append("--calibrate")
-    return subprocess.Popen(cmd, env=_env(scale, args.concurrency), stdout=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(cmd, env=_env(scale, args.concurrency, projects),
+                            stdout=subprocess.PIPE, text=True)
 
 
 def _collect(procs: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:

@@ -159,3 +159,27 @@ def test_a_request_the_model_would_ignore_is_refused_before_any_spend(tmp_path: 
 
 def _planning(tmp_path: Path):
     return make_context(Project(tmp_path / "q"), Settings(), auto_approve=False)
+
+
+def test_runs_in_one_process_share_an_accounts_slots() -> None:
+    """Two run contexts (two projects on one chat page or server worker) submit to one
+    account: its limit holds across both. Another event loop has slots of its own."""
+    from director.agent.inflight import SharedInFlight
+
+    async def scenario() -> tuple[int, bool]:
+        first, second = SharedInFlight(), SharedInFlight()
+        await first.acquire("kling", "p1-s00-a1", 2)
+        await second.acquire("kling", "p2-s00-a1", 2)
+        blocked = asyncio.create_task(second.acquire("kling", "p2-s01-a1", 2))
+        await asyncio.sleep(0.05)
+        waiting = not blocked.done()
+        await first.release("kling", "p1-s00-a1")
+        await asyncio.wait_for(blocked, 1)
+        return second.running("kling"), waiting
+
+    assert asyncio.run(scenario()) == (2, True)
+
+    async def fresh_loop() -> int:
+        return SharedInFlight().running("kling")
+
+    assert asyncio.run(fresh_loop()) == 0
