@@ -11,16 +11,18 @@ import math
 import re
 from typing import Any
 
+from director.brief_phrases import (
+    SIDE_DIRECTIONS,
+    default_lighting,
+    lighting_from_text,
+    wardrobe_item,
+)
 from director.brief_text import (
     HIGH_RES,
     LOW_RES,
-    SIDE_DIRECTIONS,
     aspect_of,
     clean,
-    default_lighting,
     duration_matches,
-    lighting_from_text,
-    wardrobe_item,
 )
 from director.brief_text import brief_error as _fail
 from director.film import ASPECT_RATIOS, Brief
