@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ def slugify(text: str, max_len: int = 48) -> str:
     slug = slug or "untitled"
     # Names Windows reserves for devices cannot be folders or files there.
     return f"{slug}-film" if slug in _RESERVED else slug
+
+
+TEMP_SUFFIXES = frozenset({".tmp", ".mp4", ".png", ".jpg", ".jpeg", ".webp"})
+"""Endings of the hidden temp files atomic writers leave when killed (see Project.sweep_temp)."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -109,6 +114,25 @@ class Project:
             error = StorageError if exc.errno in STORAGE_ERRNOS else ProjectError
             raise error(f"cannot write project folder {self.root}: {exc.strerror}") from None
         return self
+
+    def sweep_temp(self, max_age_s: float = 900.0) -> list[Path]:
+        """Remove temp files of writers killed mid-write (atomic writes leave `.name.XXXX.tmp`,
+        `.stem.XXXX.part.mp4` and the like beside their target) and return them. Only files
+        untouched for `max_age_s`: a live writer (another door on this project, a download
+        still streaming) keeps touching its file."""
+        cutoff = time.time() - max_age_s
+        removed: list[Path] = []
+        for folder in (self.root, self.takes_dir, self.stills_dir, self.takes_dir / ".tasks"):
+            if not folder.is_dir():
+                continue
+            for path in folder.glob(".*"):
+                if path.suffix not in TEMP_SUFFIXES or not path.is_file():
+                    continue
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed.append(path)
+        return removed
 
     def require_existing(self) -> Project:
         if not self.plan_path.exists() or not self.state_path.exists():

@@ -27,7 +27,7 @@ from crash_trials import corrupt_files
 
 from director.errors import StorageError, storage_error
 from director.ledger import Ledger, LedgerEntry
-from director.project import atomic_write_text
+from director.project import Project, atomic_write_text
 
 BRIEF = EXAMPLE_BRIEFS / "paper-boat.md"
 STORAGE_EXIT = StorageError.exit_code
@@ -332,3 +332,24 @@ def test_takes_folder_made_unwritable_mid_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     finished_cleanly(out)
     assert all(paid_tasks(out)[key] == 1 for key in paid_before)
+
+
+def test_temp_files_of_killed_writers_are_swept_only_when_stale(tmp_path: Path) -> None:
+    """A writer killed mid-write leaves its hidden temp file; a later run removes it once it
+    has sat untouched, and never touches a live one or a finished file."""
+    project = Project(tmp_path / "p").ensure()
+    (project.takes_dir / ".tasks").mkdir()
+    stale = [project.root / ".plan.json.k2j3h4.tmp",
+             project.takes_dir / ".shot00_take1.ab12cd34.part.mp4",
+             project.stills_dir / ".shot00.x9y8z7.png",
+             project.takes_dir / ".tasks" / ".sim-1.json.q1w2e3.tmp"]
+    live = project.takes_dir / ".shot01_take1.zz99yy88.part.mp4"
+    kept = [project.takes_dir / "shot00_take1.mp4", project.root / ".write-test-keep"]
+    old = time.time() - 3600
+    for path in [*stale, live, *kept]:
+        path.write_bytes(b"x")
+    for path in [*stale, *kept]:
+        os.utime(path, (old, old))
+    assert sorted(project.sweep_temp()) == sorted(stale)
+    assert live.exists() and all(p.exists() for p in kept)
+    assert not any(p.exists() for p in stale)

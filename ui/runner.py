@@ -92,6 +92,8 @@ async def run_project(
     A `scratch` project (a temporary folder) leaves no thread behind in a shared database.
     """
     project.ensure()
+    # Leftovers of writers killed mid-write by an earlier crash: never read, only clutter.
+    project.sweep_temp()
     if brief_file is not None:
         shutil.copyfile(brief_file, project.root / f"brief{brief_file.suffix.lower()}")
     async with open_run(project, create=True) as opened:
