@@ -48,12 +48,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from director.config import env_number
+from director.config import env_int, env_number
 from director.errors import STORAGE_ERRNOS, DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.project import atomic_write_bytes
 from director.tools import catalog
-from director.tools.providers.remote import concurrency
 from director.tools.providers.simrender import MIRROR, render_sim, segment_requests
 
 FAULTS = ("wrong_direction", "no_motion", "frozen", "black", "cut", "duration")
@@ -239,7 +238,9 @@ def render_pool() -> ThreadPoolExecutor:
 
 
 def sim_concurrency() -> int:
-    return concurrency("DIRECTOR_SIM_CONCURRENCY", DEFAULT_CONCURRENCY)
+    """Tasks the simulated account runs at once (1-1000): shared by every project in the
+    process, so a benchmark of many projects may need more than a real account's 64."""
+    return env_int("DIRECTOR_SIM_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 1000)
 
 
 class SimProvider:
