@@ -180,3 +180,20 @@ def test_a_create_whose_fate_is_unknown_is_counted_against_the_cap(tmp_path: Pat
     assert figures.tasks_made == 1
     assert project.tasks_usd > 0
     assert project.ledger_usd == pytest.approx(project.tasks_usd), soak.report(figures, 0)
+
+
+def test_first_takes_of_every_shot_come_before_any_retake(tmp_path: Path) -> None:
+    """Shots render one at a time; the first task fails. The cap has room for every shot's
+    first take and half a retake more: the retake is refused, since spending it would leave a
+    later shot with no take at all."""
+    fake = FaultyKling(polls_to_finish=2, rates={})
+    fake.force("task", "failed")
+    figures = run(soak.soak(tmp_path, shots=3, projects=1, cap_factor=3.5 / 3, concurrency=1,
+                            fake=fake, retry=QUICK))
+    assert soak.violations(figures) == [], soak.report(figures, 0)
+    (project,) = figures.projects
+    assert len(project.accepted) == 2 and len(project.failed) == 1, soak.report(figures, 0)
+    # The shot whose task failed is the one left without a take, not a later one.
+    assert list(project.failed) == [0] and project.accepted == [1, 2], project.failed
+    assert "kept for the first takes" in project.failed[0]
+    assert figures.tasks_made == 3

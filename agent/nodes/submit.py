@@ -11,6 +11,7 @@ once, under the lead's first attempt, with the member shots it renders.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from langgraph.runtime import Runtime
@@ -22,6 +23,7 @@ from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, Take, TaskRef
 from director.ledger import LedgerEntry
+from director.plan import Plan
 from director.tools import catalog
 from director.tools.providers import guards
 from director.tools.providers.base import VideoProvider
@@ -98,6 +100,17 @@ async def _submit_once(
                 "failure": f"budget: take {attempt} would cost ${cost:.2f}, "
                 f"${spent:.2f} of the ${cap:.2f} cap is spent or committed",
             }
+        kept, waiting = _first_takes_waiting(ctx, shot) if cap is not None and attempt > 1 \
+            else (0.0, 0)
+        if cap is not None and spent + kept + cost > cap + 1e-9:
+            # Every shot gets its first take before any shot's retake: a complete cut with
+            # one weak shot beats a polished shot and a missing one.
+            return {
+                "request": request,
+                "failure": f"budget: retake {attempt} would cost ${cost:.2f}; "
+                f"${spent:.2f} of the ${cap:.2f} cap is spent or committed and ${kept:.2f} is "
+                f"kept for the first takes of {waiting} shot(s) still to render",
+            }
         # Reserve the cost, then call the service outside the lock: a slow or retrying
         # submission must not hold up every other shot's.
         ctx.reserved_usd[key] = cost
@@ -147,6 +160,26 @@ async def _submit_once(
             )
         )
     return {"request": request, "task": ref}
+
+
+_TAKE_KEY = re.compile(r"-s(\d+)-a(\d+)$")
+
+
+def _first_takes_waiting(ctx: RunContext, shot: int) -> tuple[float, int]:
+    """The plan's price of a first take of every other shot that has not been submitted yet
+    (nor failed before submitting), and how many there are."""
+    if not ctx.project.plan_path.exists():
+        return 0.0, 0
+    plan = Plan.model_validate_json(ctx.project.plan_path.read_text(encoding="utf-8"))
+    started = {shot}
+    for entry in ctx.ledger.entries():
+        if entry.kind in ("submit", "failed"):
+            started.add(entry.shot)
+            started.update(int(m) for m in entry.data.get("members", []))
+    # Submissions in progress hold a reservation and are counted in the spend already.
+    started.update(int(m.group(1)) for key in ctx.reserved_usd if (m := _TAKE_KEY.search(key)))
+    waiting = [s for s in plan.shots if s.index not in started]
+    return round(sum(s.estimate_usd for s in waiting), 4), len(waiting)
 
 
 async def _first_frame(ctx: RunContext, state: ShotState) -> str:
