@@ -9,6 +9,7 @@ state.sqlite stays on SQLite even after the URL is set. Every state type is regi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import uuid
@@ -29,6 +30,8 @@ from director.errors import ProjectError
 from director.project import PLAN, STATE, Project
 
 URL_ENV = "DIRECTOR_CHECKPOINT_URL"
+BUSY_TIMEOUT_S = 30.0
+"""How long a SQLite checkpoint waits for another connection's write lock."""
 THREAD = "director"
 """The one thread of a project's own SQLite file."""
 THREAD_FILE = "thread.id"
@@ -162,10 +165,14 @@ async def open_checkpointer(path: Path, url: str = "") -> AsyncIterator[BaseChec
         async with open_postgres(url, serializer()) as saver:
             yield saver
         return
-    conn = await aiosqlite.connect(str(path))
+    # A generous busy timeout: another door writing this project (or a connection of a run
+    # that just failed, still closing on its thread) holds the lock for moments, not for good.
+    conn = await aiosqlite.connect(str(path), timeout=BUSY_TIMEOUT_S)
     try:
         saver = AsyncSqliteSaver(conn, serde=serializer())
         await saver.setup()
         yield saver
     finally:
-        await conn.close()
+        # Closed even while the run is being cancelled: a connection left open keeps its
+        # write lock, and a later run of the project in this process would find it locked.
+        await asyncio.shield(conn.close())
