@@ -20,37 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from workload import lighthouse_brief
+
 from director.config import Settings
-from director.film import Brief
 from director.project import Project
 from director.tools.providers.sim import FAULTS
 from director.ui.runner import make_context, run_project
-
-BEATS = [
-    "A lighthouse keeper climbs the spiral stairs at dusk",
-    "Waves break against the rocks below the tower",
-    "The keeper trims the lamp's wick by hand",
-    "A fishing boat rounds the headland in the rain",
-    "The great lens begins to turn",
-    "Gulls wheel through the sweeping beam",
-    "The keeper writes in the logbook by lamplight",
-    "The boat's crew spot the light and change course",
-    "Rain streams down the lantern room glass",
-    "The boat slips safely into the harbour",
-    "The keeper pours tea from a dented kettle",
-    "Dawn breaks and the lamp goes dark",
-]
-
-
-def _brief(shots: int) -> Brief:
-    beats = (BEATS * (shots // len(BEATS) + 1))[:shots]
-    return Brief(
-        title="Lighthouse",
-        text=". ".join(beats) + ".",
-        beats=beats,
-        target_duration_s=5.0 * shots,
-        tier="draft",
-    )
 
 
 async def _run(root: Path, shots: int, concurrency: int) -> dict[str, float]:
@@ -71,7 +46,7 @@ async def _run(root: Path, shots: int, concurrency: int) -> dict[str, float]:
         provider="sim",
         on_event=on_event,
     )
-    outcome = await run_project(project, ctx, brief=_brief(shots))
+    outcome = await run_project(project, ctx, brief=lighthouse_brief("Lighthouse", shots))
     state = outcome.state
     accepted = [i for i, r in state.results.items() if r.status == "accepted"]
     starts = [t for (kind, _), t in times.items() if kind == "submitted"]

@@ -60,20 +60,6 @@ CHILD = [sys.executable, __file__]
 """The command that runs one measured child process."""
 WALL_TARGET = 1.2
 RSS_TARGET_MB = 600.0
-BEATS = [
-    "A lighthouse keeper climbs the spiral stairs at dusk",
-    "Waves break against the rocks below the tower",
-    "The keeper trims the lamp's wick by hand",
-    "A fishing boat rounds the headland in the rain",
-    "The great lens begins to turn",
-    "Gulls wheel through the sweeping beam",
-    "The keeper writes in the logbook by lamplight",
-    "The boat's crew spot the light and change course",
-    "Rain streams down the lantern room glass",
-    "The boat slips safely into the harbour",
-    "The keeper pours tea from a dented kettle",
-    "Dawn breaks and the lamp goes dark",
-]
 
 
 # ---- one process's work -----------------------------------------------------------------------
@@ -92,16 +78,10 @@ def _peak_rss_mb() -> float:
     return (own + kids) / 1024
 
 
-def _brief(title: str, shots: int) -> Any:
-    from director.film import Brief
-
-    beats = (BEATS * (shots // len(BEATS) + 1))[:shots]
-    return Brief(title=title, text=". ".join(beats) + ".", beats=beats,
-                 target_duration_s=5.0 * shots, tier="draft")
-
-
 async def _run_one(root: Path, shots: int, concurrency: int) -> dict[str, Any]:
     """Run one project to its end; return its timeline and what it left on disk."""
+    from workload import lighthouse_brief
+
     from director.config import Settings
     from director.project import Project
     from director.ui.runner import make_context, run_project
@@ -121,7 +101,7 @@ async def _run_one(root: Path, shots: int, concurrency: int) -> dict[str, Any]:
     ctx = make_context(project, Settings(concurrency=concurrency, provider="sim"),
                        auto_approve=True, provider="sim", on_event=on_event, brain="rules")
     start = time.time()
-    outcome = await run_project(project, ctx, brief=_brief(root.name, shots))
+    outcome = await run_project(project, ctx, brief=lighthouse_brief(root.name, shots))
     end = time.time()
     results = outcome.state.results
     return {

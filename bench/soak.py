@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+from workload import lighthouse_brief
 
 from director.agent.context import provider_cache
 from director.config import Settings
@@ -50,20 +51,6 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 TITLES = ("Harbour", "Orchard", "Foundry", "Glacier", "Market", "Observatory")
-BEATS = [
-    "A lighthouse keeper climbs the spiral stairs at dusk",
-    "Waves break against the rocks below the tower",
-    "The keeper trims the lamp's wick by hand",
-    "A fishing boat rounds the headland in the rain",
-    "The great lens begins to turn",
-    "Gulls wheel through the sweeping beam",
-    "The keeper writes in the logbook by lamplight",
-    "The boat's crew spot the light and change course",
-    "Rain streams down the lantern room glass",
-    "The boat slips safely into the harbour",
-    "The keeper pours tea from a dented kettle",
-    "Dawn breaks and the lamp goes dark",
-]
 
 
 @dataclass
@@ -118,12 +105,6 @@ def make_fake(rate: float, seed: int, slow_s: float) -> FaultyKling:
     from fakes.faulty import FaultyKling, uniform_rates
 
     return FaultyKling(polls_to_finish=3, rates=uniform_rates(rate), seed=seed, slow_s=slow_s)
-
-
-def brief(title: str, shots: int, offset: int, cap_usd: float) -> Brief:
-    beats = [BEATS[(offset + i) % len(BEATS)] for i in range(shots)]
-    return Brief(title=title, text=". ".join(beats) + ".", beats=beats,
-                 target_duration_s=5.0 * shots, tier="draft", budget_usd=cap_usd)
 
 
 def shot_price() -> float:
@@ -233,7 +214,7 @@ async def soak(root: Path, *, shots: int = 30, projects: int = 3, rate: float = 
             figs = ProjectFigures(project.id, count, cap)
             folders[project.id] = project
             figures.append(figs)
-            b = brief(TITLES[i % len(TITLES)], count, offset, cap)
+            b = lighthouse_brief(TITLES[i % len(TITLES)], count, offset=offset, budget_usd=cap)
             runs.append(_run_one(fake, project, b, concurrency, timeout_s, retry, figs))
             offset += count
         await asyncio.gather(*runs)
