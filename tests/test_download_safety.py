@@ -16,6 +16,7 @@ import httpx
 import numpy as np
 import pytest
 from fakes.loopback import still
+from fakes.recording import Server
 from fakes.scripted import clip_bytes
 
 from director.errors import ProviderError
@@ -34,18 +35,6 @@ URL = "https://api.test/result"
 @pytest.fixture(scope="module")
 def clip() -> bytes:
     return clip_bytes(1.0, 64, 36, "static locked-off camera")
-
-
-class Server:
-    """A MockTransport handler that records every request it answers."""
-
-    def __init__(self, answer: Callable[[httpx.Request], httpx.Response]) -> None:
-        self.answer = answer
-        self.seen: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append(request)
-        return self.answer(request)
 
 
 def download(server: Server, dest: Path, **kw: object) -> Path:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from conftest import director_in_process
 from fakes.loopback import still
+from fakes.recording import Server
 from PIL import Image
 
 from director.agent.references import make_references
@@ -58,16 +59,6 @@ class Resolver:
         if answer and isinstance(answer[0], list):
             return answer.pop(0) if len(answer) > 1 else answer[0]  # type: ignore[return-value]
         return answer  # type: ignore[return-value]
-
-
-class Server:
-    def __init__(self, answer: Callable[[httpx.Request], httpx.Response]) -> None:
-        self.answer = answer
-        self.seen: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append(request)
-        return self.answer(request)
 
 
 def fetch(url: str, server: Server, resolver: Resolver | None = None, **kw: object) -> Image.Image:
