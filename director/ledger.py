@@ -68,6 +68,11 @@ def _drop_torn_tail(fd: int) -> int:
     return keep
 
 
+def spent_of(entries: list[LedgerEntry]) -> float:
+    """What these entries paid (submissions, stills, LLM calls)."""
+    return round(sum(e.cost_usd for e in entries if e.kind in PAID_KINDS), 4)
+
+
 class Ledger:
     """Reads and appends ledger.jsonl in a project folder."""
 
@@ -110,7 +115,7 @@ class Ledger:
         return list(latest.values())
 
     def spent_usd(self) -> float:
-        return round(sum(e.cost_usd for e in self.entries() if e.kind in PAID_KINDS), 4)
+        return spent_of(self.entries())
 
     def find(self, kind: EntryKind, shot: int, attempt: int) -> LedgerEntry | None:
         """The latest entry for this key, e.g. the paid submission of a take."""

@@ -34,6 +34,7 @@ from PIL import Image
 
 from director.ledger import LedgerEntry
 from director.plan import Plan
+from director.takes import parse_take_key
 
 REPO = Path(__file__).resolve().parents[1]
 BRIEF = REPO / "examples" / "briefs" / "paper-boat.md"
@@ -43,7 +44,6 @@ the same name renders the same takes as the reference."""
 PHASES = ("start", "setup", "plan", "render", "qc", "assembly", "report")
 """Where a kill can land: before the checkpoint exists, between it and plan.json, routing and
 stills, a render, a take's QC, joining the cut, writing the report."""
-_KEY = re.compile(r"-s(?P<shot>\d+)-a(?P<attempt>\d+)(?:-[0-9a-f]+)?$")
 
 
 def director_cmd() -> list[str]:
@@ -105,9 +105,9 @@ class KlingService(Service):
         # name: count the creates made since this project's first run (see `mark`).
         counts: Counter[tuple[int, int]] = Counter()
         for request in self.fake.creates()[self._first.get(str(root), 0):]:
-            match = _KEY.search(str(request.body.get("external_task_id", "")))
-            if match:
-                counts[(int(match["shot"]), int(match["attempt"]))] += 1
+            parts = parse_take_key(str(request.body.get("external_task_id", "")))
+            if parts:
+                counts[(parts.shot, parts.attempt)] += 1
         return counts
 
     def mark(self, root: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,7 +28,9 @@ PASSWORD = "pg-test-secret-5e1f"
 
 def pg_bin() -> Path | None:
     """The newest installed PostgreSQL bin folder with initdb, or None."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts[-3])
+    # By version number: "16" is newer than "9.6", though it sorts before it as text.
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: [int(n) for n in re.findall(r"\d+", p.parts[-3])])
     if found:
         return found[-1].parent
     initdb = shutil.which("initdb")

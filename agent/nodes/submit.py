@@ -11,7 +11,6 @@ once, under the lead's first attempt, with the member shots it renders.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 
 from langgraph.runtime import Runtime
@@ -22,8 +21,9 @@ from director.agent.requests import first_request, group_request
 from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, Take, TaskRef
-from director.ledger import LedgerEntry
+from director.ledger import LedgerEntry, spent_of
 from director.plan import Plan
+from director.takes import parse_take_key
 from director.tools import catalog
 from director.tools.providers import guards
 from director.tools.providers.base import VideoProvider
@@ -81,7 +81,9 @@ async def _submit_once(
 ) -> dict:
     shot, attempt = request.shot_index, request.attempt
     async with ctx.spend_lock:
-        entry = ctx.ledger.find("submit", shot, attempt)
+        # One read of the ledger for every check below (it is parsed whole each time).
+        entries = ctx.ledger.entries()
+        entry = next((e for e in entries if e.key == ("submit", shot, attempt)), None)
         if entry is not None and "task" in entry.data:
             if bool(entry.data.get("members")) != bool(members):
                 # Never poll a group's clip as one shot's take, nor the reverse.
@@ -89,7 +91,7 @@ async def _submit_once(
                 return {"request": request, "failure": f"take {attempt} of shot {shot + 1} "
                         f"was already paid for as {paid}; not submitting it again"}
             return {"request": request, "task": TaskRef.model_validate(entry.data["task"])}
-        spent = ctx.ledger.spent_usd() + sum(ctx.reserved_usd.values())
+        spent = spent_of(entries) + sum(ctx.reserved_usd.values())
         if entry is not None:
             # An earlier try of this very take whose fate was unknown: its cost is already
             # counted, and this submission (same idempotency key) replaces that entry.
@@ -100,8 +102,8 @@ async def _submit_once(
                 "failure": f"budget: take {attempt} would cost ${cost:.2f}, "
                 f"${spent:.2f} of the ${cap:.2f} cap is spent or committed",
             }
-        kept, waiting = _first_takes_waiting(ctx, shot) if cap is not None and attempt > 1 \
-            else (0.0, 0)
+        kept, waiting = (_first_takes_waiting(ctx, shot, entries)
+                         if cap is not None and attempt > 1 else (0.0, 0))
         if cap is not None and spent + kept + cost > cap + 1e-9:
             # Every shot gets its first take before any shot's retake: a complete cut with
             # one weak shot beats a polished shot and a missing one.
@@ -162,22 +164,24 @@ async def _submit_once(
     return {"request": request, "task": ref}
 
 
-_TAKE_KEY = re.compile(r"-s(\d+)-a(\d+)$")
-
-
-def _first_takes_waiting(ctx: RunContext, shot: int) -> tuple[float, int]:
+def _first_takes_waiting(ctx: RunContext, shot: int,
+                         entries: list[LedgerEntry]) -> tuple[float, int]:
     """The plan's price of a first take of every other shot that has not been submitted yet
     (nor failed before submitting), and how many there are."""
     if not ctx.project.plan_path.exists():
         return 0.0, 0
     plan = Plan.model_validate_json(ctx.project.plan_path.read_text(encoding="utf-8"))
     started = {shot}
-    for entry in ctx.ledger.entries():
+    for entry in entries:
         if entry.kind in ("submit", "failed"):
             started.add(entry.shot)
             started.update(int(m) for m in entry.data.get("members", []))
-    # Submissions in progress hold a reservation and are counted in the spend already.
-    started.update(int(m.group(1)) for key in ctx.reserved_usd if (m := _TAKE_KEY.search(key)))
+    # Submissions in progress hold a reservation and are counted in the spend already; a
+    # group's reservation is under its lead's key and pays for every member.
+    for key in ctx.reserved_usd:
+        if (parts := parse_take_key(key)) is not None:
+            started.add(parts.shot)
+            started.update(s.index for s in plan.group_of(parts.shot))
     waiting = [s for s in plan.shots if s.index not in started]
     return round(sum(s.estimate_usd for s in waiting), 4), len(waiting)
 

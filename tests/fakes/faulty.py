@@ -17,12 +17,12 @@ the tasks whose `succeed` answer (a paid clip) reached the client.
 from __future__ import annotations
 
 import random
-import re
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from director.takes import parse_take_key
 from fakes.kling_server import KlingFake, KlingTask
 from fakes.scripted import Fault, Recorded, Reply, Route
 
@@ -34,7 +34,6 @@ ROUTE_KINDS: dict[str, tuple[str, ...]] = {
 }
 """Which fault kinds each route can draw ("task" is drawn once per task made)."""
 KINDS = tuple(dict.fromkeys(k for kinds in ROUTE_KINDS.values() for k in kinds))
-_KEY = re.compile(r"^(?P<key>.+-s\d+-a\d+)-[0-9a-f]{8}$")
 
 
 def uniform_rates(total: float) -> dict[str, float]:
@@ -45,8 +44,8 @@ def uniform_rates(total: float) -> dict[str, float]:
 
 def take_key(external_id: str) -> str:
     """The idempotency key inside an external_task_id (the project's salt stripped)."""
-    match = _KEY.match(external_id)
-    return match.group("key") if match else external_id
+    parts = parse_take_key(external_id)
+    return parts.unsalted if parts else external_id
 
 
 @dataclass

@@ -52,6 +52,7 @@ from director.config import env_int, env_number
 from director.errors import STORAGE_ERRNOS, DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.project import atomic_write_bytes
+from director.takes import parse_take_key
 from director.tools import catalog
 from director.tools.providers.simrender import MIRROR, render_sim, segment_requests
 
@@ -78,7 +79,6 @@ _SCREEN_EFFECT = re.compile(
     re.IGNORECASE,
 )
 _EXPLICIT_ACTION = re.compile(r"\bvisibly\b", re.IGNORECASE)
-_KEY = re.compile(r"^(?P<project>.*)-s\d+-a\d+$")
 
 
 def fault_rates(model: str, env: str | None = None) -> dict[str, float]:
@@ -193,8 +193,8 @@ def _check_segments(request: GenerationRequest, spec: catalog.ModelSpec) -> None
 
 
 def project_of(idempotency_key: str) -> str:
-    match = _KEY.match(idempotency_key)
-    return match.group("project") if match else idempotency_key
+    parts = parse_take_key(idempotency_key)
+    return parts.project if parts else idempotency_key
 
 
 def fault_log(work_dir: Path) -> list[dict[str, Any]]:
@@ -234,7 +234,6 @@ def render_pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(RENDER_WORKERS, "sim")
         return _POOL
-"""Clips drawn at once: drawing is CPU work and the reference machine has two cores."""
 
 
 def sim_concurrency() -> int:
