@@ -54,8 +54,9 @@ class RunContext:
     on_event: Callable[[dict[str, Any]], None] | None = None
     """Optional progress sink besides the stream writer (tests, chat)."""
     reference_dir: Path | None = None
-    """Folder that local reference images in the brief resolve against (the command line's
-    working folder); None refuses local paths, so chat and Slack cannot read server files."""
+    """Set by the command line, whose briefs may name the user's own image files (made
+    absolute when the brief is loaded); None refuses local paths, so chat and Slack cannot
+    read server files."""
 
     @property
     def ledger(self) -> Ledger:

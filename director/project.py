@@ -134,7 +134,3 @@ class Project:
                         removed.append(path)
         return removed
 
-    def require_existing(self) -> Project:
-        if not self.plan_path.exists() or not self.state_path.exists():
-            raise ProjectError(f"{self.root} is not a project folder (no {PLAN} / {STATE})")
-        return self

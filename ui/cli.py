@@ -73,6 +73,7 @@ def _check_tier(tier: str, provider: str = "") -> str:
 
 def _load(path: Path):
     from director.briefs import load_brief
+    from director.tools.fetch import is_url
 
     brief = load_brief(path)
     # Local reference images are relative to the brief's folder; made absolute here so a
@@ -80,7 +81,7 @@ def _load(path: Path):
     base = path.resolve().parent
     characters = [
         c.model_copy(update={"reference_images": [
-            r if "://" in r or Path(r).is_absolute() else str(base / r)
+            r if is_url(r) else str(base / Path(r).expanduser())
             for r in c.reference_images
         ]})
         for c in brief.characters

@@ -23,11 +23,6 @@ if TYPE_CHECKING:
     from director.tools.qc.judge_spec import JudgeSpec
 
 
-def load_request(spec: Path, shot: int | None) -> GenerationRequest:
-    """The first-take request of shot `shot` (1-based) of the plan at `spec`."""
-    return load_shot(spec, shot)[0]
-
-
 def load_shot(spec: Path, shot: int | None) -> tuple[GenerationRequest, JudgeSpec]:
     """The first-take request of shot `shot` (1-based) of the plan at `spec`, and what the
     vision judge checks it against (the shot with its characters and location resolved)."""

@@ -13,7 +13,6 @@ from langgraph.types import Command
 
 from director.agent.brains.llm import choose_brain, make_llm_brain
 from director.agent.brains.rules import RulesBrain
-from director.agent.checkpoint import THREAD as THREAD  # the SQLite thread, for callers
 from director.agent.checkpoint import open_run
 from director.agent.context import RunContext, provider_cache
 from director.agent.graph import build_graph

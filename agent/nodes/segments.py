@@ -41,8 +41,10 @@ async def segments(state: ShotState, runtime: Runtime[RunContext]) -> dict:
         qc = await take_qc(ctx, take, member.spec)
         take = take.model_copy(update={"qc": qc, "spec": member.spec})
         # The take's request is the shot's own; what the model was sent for it is recorded here.
-        record_take(ctx, take, qc, group=lead, segment=[start, end],
-                    segment_prompt=member.segment_prompt, group_video=group.video_path)
+        # Ledger lines are fsynced: off the event loop, as inspect does.
+        await asyncio.to_thread(record_take, ctx, take, qc, group=lead, segment=[start, end],
+                                segment_prompt=member.segment_prompt,
+                                group_video=group.video_path)
         index = member.index
         emit(runtime, {"event": "inspected", "shot": index, "attempt": take.attempt,
                        "passed": qc.passed, "failing": failing_checks(qc), "group": lead})
