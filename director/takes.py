@@ -6,8 +6,7 @@ descriptions an LLM brain sees.
 
 from __future__ import annotations
 
-import re
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -108,34 +107,6 @@ class GenerationRequest(FilmModel):
     def idempotency_key(self, project_id: str) -> str:
         """A key unique to this take of this project, sent as e.g. Kling's external_task_id."""
         return f"{project_id}-s{self.shot_index:02d}-a{self.attempt}"
-
-
-_TAKE_KEY = re.compile(
-    r"^(?P<project>.+)-s(?P<shot>\d+)-a(?P<attempt>\d+)(?:-(?P<salt>[0-9a-f]+))?$"
-)
-
-
-class TakeKey(NamedTuple):
-    """The parts of an idempotency key, as sent (a task log may add a per-account salt)."""
-
-    project: str
-    shot: int
-    attempt: int
-    salt: str
-
-    @property
-    def unsalted(self) -> str:
-        return f"{self.project}-s{self.shot:02d}-a{self.attempt}"
-
-
-def parse_take_key(key: str) -> TakeKey | None:
-    """The project, shot, attempt (and salt) of a key GenerationRequest.idempotency_key made;
-    None for anything else."""
-    match = _TAKE_KEY.match(key)
-    if match is None:
-        return None
-    return TakeKey(match["project"], int(match["shot"]), int(match["attempt"]),
-                   match["salt"] or "")
 
 
 class TaskRef(FilmModel):

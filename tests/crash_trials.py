@@ -32,9 +32,9 @@ from typing import Any
 import av
 from PIL import Image
 
+from director.idempotency import parse_take_key
 from director.ledger import LedgerEntry
 from director.plan import Plan
-from director.takes import parse_take_key
 
 REPO = Path(__file__).resolve().parents[1]
 BRIEF = REPO / "examples" / "briefs" / "paper-boat.md"

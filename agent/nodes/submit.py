@@ -21,9 +21,9 @@ from director.agent.requests import first_request, group_request
 from director.agent.state import ShotState
 from director.errors import DirectorError, ProviderError
 from director.film import GenerationRequest, Take, TaskRef
+from director.idempotency import parse_take_key
 from director.ledger import LedgerEntry, spent_of
 from director.plan import Plan
-from director.takes import parse_take_key
 from director.tools import catalog
 from director.tools.providers import guards
 from director.tools.providers.base import VideoProvider

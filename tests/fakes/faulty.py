@@ -22,7 +22,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from director.takes import parse_take_key
+from director.idempotency import parse_take_key
 from fakes.kling_server import KlingFake, KlingTask
 from fakes.scripted import Fault, Recorded, Reply, Route
 

@@ -51,8 +51,8 @@ from typing import Any
 from director.config import env_int, env_number
 from director.errors import STORAGE_ERRNOS, DirectorError, ProviderError
 from director.film import GenerationRequest, TaskRef, TaskStatus
+from director.idempotency import parse_take_key
 from director.project import atomic_write_bytes
-from director.takes import parse_take_key
 from director.tools import catalog
 from director.tools.providers.simrender import MIRROR, render_sim, segment_requests
 
