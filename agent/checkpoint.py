@@ -10,7 +10,9 @@ state.sqlite stays on SQLite even after the URL is set. Every state type is regi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -175,4 +177,15 @@ async def open_checkpointer(path: Path, url: str = "") -> AsyncIterator[BaseChec
     finally:
         # Closed even while the run is being cancelled: a connection left open keeps its
         # write lock, and a later run of the project in this process would find it locked.
-        await asyncio.shield(conn.close())
+        await asyncio.shield(_close(conn))
+
+
+async def _close(conn: aiosqlite.Connection) -> None:
+    """Roll back, then close. A write of a task cancelled mid-step is never committed; and
+    while any statement of the connection is still referenced (a cancelled task's frame in a
+    traceback), SQLite's close only marks the connection a zombie that keeps its transaction,
+    and the write lock with it, until that statement is garbage collected."""
+    # ValueError: aiosqlite's "no active connection".
+    with contextlib.suppress(sqlite3.Error, ValueError):
+        await conn.rollback()
+    await conn.close()

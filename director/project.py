@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ REPORT = "report.html"
 STATE = "state.sqlite"
 TAKES = "takes"
 STILLS = "stills"
+RUN_LOCK = ".run.lock"
+"""Held (flock) by whichever process is running the project; holds that process's id."""
 
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
@@ -134,3 +138,35 @@ class Project:
                         removed.append(path)
         return removed
 
+
+    @contextlib.contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold the project for one run, or fail with one line when another run holds it.
+
+        Two runs of one project (two terminals, a Slack `/approve` beside a chat retake) would
+        each render the shots still to do and pay for them twice. An flock is released by the
+        kernel when its holder dies, so a killed run never leaves the project stuck.
+        """
+        path = self.root / RUN_LOCK
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            error = StorageError if exc.errno in STORAGE_ERRNOS else ProjectError
+            raise error(f"cannot write project folder {self.root}: {exc.strerror}") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                by = f" (process {holder})" if holder.isdigit() else ""
+                raise ProjectError(
+                    f"{self.root} is being run by another director{by}; "
+                    "wait for it to finish, or stop it and resume"
+                ) from None
+            # Best effort: the pid is only shown to whoever finds the project busy.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock

@@ -91,6 +91,18 @@ async def run_project(
     A `scratch` project (a temporary folder) leaves no thread behind in a shared database.
     """
     project.ensure()
+    with project.run_lock():
+        return await _run_locked(project, ctx, brief, brief_file, decision, scratch)
+
+
+async def _run_locked(
+    project: Project,
+    ctx: RunContext,
+    brief: Brief | None,
+    brief_file: Path | None,
+    decision: Any,
+    scratch: bool,
+) -> Outcome:
     # Leftovers of writers killed mid-write by an earlier crash: never read, only clutter.
     project.sweep_temp()
     if brief_file is not None:
