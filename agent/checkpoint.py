@@ -181,11 +181,22 @@ async def open_checkpointer(path: Path, url: str = "") -> AsyncIterator[BaseChec
 
 
 async def _close(conn: aiosqlite.Connection) -> None:
-    """Roll back, then close. A write of a task cancelled mid-step is never committed; and
-    while any statement of the connection is still referenced (a cancelled task's frame in a
-    traceback), SQLite's close only marks the connection a zombie that keeps its transaction,
-    and the write lock with it, until that statement is garbage collected."""
-    # ValueError: aiosqlite's "no active connection".
-    with contextlib.suppress(sqlite3.Error, ValueError):
-        await conn.rollback()
+    """Roll back, then close, in one call on the connection's own thread.
+
+    Tasks of a failed step can still be finishing while the run unwinds, and one may begin a
+    write that is never committed. While any statement of the connection is still referenced
+    (a cancelled task's frame in a traceback), SQLite's close only marks the connection a
+    zombie that keeps its transaction, and the write lock with it, until that statement is
+    garbage collected. Done as two awaited calls, such a task could slip a write in between.
+    """
+
+    def rollback_and_close() -> None:
+        raw = conn._conn  # aiosqlite has no public call that runs both on its thread
+        with contextlib.suppress(sqlite3.Error):
+            raw.rollback()
+        raw.close()
+
+    # ValueError: aiosqlite's "no active connection" when it is closed already.
+    with contextlib.suppress(ValueError):
+        await conn._execute(rollback_and_close)
     await conn.close()

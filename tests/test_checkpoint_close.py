@@ -9,6 +9,7 @@ resume in the same process (the chat page, Slack) found the project "database is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -55,3 +56,40 @@ def test_an_uncommitted_write_with_a_live_statement_does_not_outlive_the_connect
     assert _write_lock_free(path)
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM scratch").fetchone()
     assert rows == (0,)  # the uncommitted write was rolled back, not kept
+
+
+def test_a_task_still_writing_while_the_run_unwinds_leaves_no_lock(tmp_path: Path) -> None:
+    """Tasks of a failed step may still be writing and reading while the run unwinds; nothing
+    of theirs may land between the roll-back and the close."""
+    path = tmp_path / "state.sqlite"
+    kept: list[object] = []
+    pending: set[asyncio.Future[None]] = set()
+
+    async def fail_while_a_task_writes() -> None:
+        async with open_checkpointer(path) as saver:
+            conn = saver.conn
+            await conn.execute("CREATE TABLE scratch (n INTEGER)")
+            await conn.commit()
+
+            async def insert() -> None:
+                with contextlib.suppress(sqlite3.Error, ValueError):  # closed under it
+                    await conn.execute("INSERT INTO scratch VALUES (1)")
+                    # A read left mid-way, as an abandoned `alist` iteration leaves one.
+                    cursor = await conn.execute("SELECT n FROM scratch")
+                    await cursor.fetchone()
+                    kept.append(cursor)
+
+            async def straggler() -> None:
+                # Queues a write at every turn of the loop, never commits, keeps each cursor.
+                while True:
+                    pending.add(asyncio.ensure_future(insert()))
+                    await asyncio.sleep(0)
+
+            asyncio.get_running_loop().create_task(straggler())
+            while not kept:
+                await asyncio.sleep(0.01)
+            raise RuntimeError("the step failed")
+
+    with pytest.raises(RuntimeError, match="the step failed"):
+        asyncio.run(fail_while_a_task_writes())
+    assert _write_lock_free(path)
