@@ -65,7 +65,8 @@ class ServerContext(RunContext):
         if parsed.tier and parsed.tier not in ("draft", "final"):
             raise UsageError(f"tier must be draft or final, not {parsed.tier!r}")
         settings = Settings.from_env()
-        project = Project(settings.projects_dir / slugify(parsed.project)).ensure()
+        # The folder is made by the plan node, off the server's event loop.
+        project = Project(settings.projects_dir / slugify(parsed.project))
         built = make_context(
             project,
             settings,

@@ -40,6 +40,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from director.errors import BriefError, ProviderError
 from director.project import atomic_write_bytes
+from director.tools.providers.download import join_location, malformed_redirect, read_capped
 from director.tools.providers.retry import RETRY_STATUSES, where
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -216,17 +217,18 @@ async def fetch_image_url(
                 try:
                     response = await client.send(request, stream=True)
                 except (httpx.InvalidURL, httpx.RemoteProtocolError) as exc:
-                    # httpx builds a redirect's next request even when not following it.
-                    if "location" not in str(exc).lower():
+                    # An InvalidURL is no httpx.HTTPError: re-raised, it would escape as a raw
+                    # traceback, so only a real network fault goes on to the handler below.
+                    if not malformed_redirect(exc):
                         raise
                     raise BriefError(
                         f"reference image {where(target)} redirected to a malformed URL"
                     ) from None
                 try:
                     if response.is_redirect:
-                        target = check_url(_join(target, response.headers["location"]))
+                        target = check_url(join_location(target, response.headers["location"]))
                         continue
-                    data = await _read_capped(response, target, limits.max_bytes)
+                    data = await _read_body(response, target, limits.max_bytes)
                 finally:
                     await response.aclose()
                 return check_image(data, where(target), limits)
@@ -243,30 +245,19 @@ async def fetch_image_url(
     raise BriefError(f"reference image {where(url)} redirected more than {max_redirects} times")
 
 
-def _join(base: httpx.URL, location: str) -> httpx.URL | str:
-    try:
-        return base.join(location)
-    except httpx.InvalidURL:
-        return location  # check_url refuses it with a clear message
-
-
-async def _read_capped(response: httpx.Response, target: httpx.URL, max_bytes: int) -> bytes:
+async def _read_body(response: httpx.Response, target: httpx.URL, max_bytes: int) -> bytes:
+    """The body of a 200 answer within `max_bytes`; a 429/5xx may pass with time (retryable),
+    any other status or an oversize body is the person's to fix (BriefError)."""
     if response.status_code != 200:
         message = f"reference image {where(target)} answered HTTP {response.status_code}"
         if response.status_code in RETRY_STATUSES:
             raise ProviderError(message, retryable=True)
         raise BriefError(message)
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise BriefError(_too_big(where(target), int(declared), max_bytes))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise BriefError(_too_big(where(target), size, max_bytes, at_least=True))
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    def too_big(size: int, streaming: bool) -> BriefError:
+        return BriefError(_too_big(where(target), size, max_bytes, at_least=streaming))
+
+    return await read_capped(response, max_bytes, too_big)
 
 
 def _too_big(shown: str, size: int, cap: int, *, at_least: bool = False) -> str:

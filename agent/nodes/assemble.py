@@ -36,7 +36,7 @@ async def assemble(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         shots=accepted,
         missing=missing,
     )
-    ctx.ledger.append(LedgerEntry(kind="cut", data=cut.model_dump()))
+    await asyncio.to_thread(ctx.ledger.append, LedgerEntry(kind="cut", data=cut.model_dump()))
     emit(
         runtime,
         {"event": "cut", "shots": len(accepted), "missing": missing, "duration_s": cut.duration_s},

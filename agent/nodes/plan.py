@@ -12,6 +12,9 @@ from director.tools import catalog
 
 def plan(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
+    # A sync node runs on a worker thread: the folder is made here, not on the event loop
+    # (the server builds its context there); every other door has made it already.
+    ctx.project.ensure()
     # Plan against the model the tier would use, so every duration is one it accepts.
     model = catalog.default_model(
         effective_tier(ctx, state.brief),

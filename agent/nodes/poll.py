@@ -49,7 +49,7 @@ async def _wait(state: ShotState, runtime: Runtime[RunContext]) -> dict:
         request=request,
         task=ref,
         submitted_at=ref.submitted_at,
-        cost_usd=_cost(ctx, request.shot_index, request.attempt),
+        cost_usd=await asyncio.to_thread(_cost, ctx, request.shot_index, request.attempt),
     )
 
     def ended(**update: object) -> dict:

@@ -146,7 +146,8 @@ async def revise(state: ShotState, runtime: Runtime[RunContext]) -> dict:
                                        resolution=state.resolution)
     except RevisionRejected as exc:
         return {"failure": f"rejected revision: {exc}"}
-    ctx.ledger.append(
+    await asyncio.to_thread(
+        ctx.ledger.append,
         LedgerEntry(
             kind="revision",
             shot=revision.shot_index,

@@ -8,6 +8,7 @@ where the move starts and ends, and the light, at no cost.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from langgraph.runtime import Runtime
 
@@ -36,9 +37,8 @@ async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     async def board(planned: PlannedShot) -> PlannedShot:
         first = project.stills_dir / f"board{planned.index:02d}_first.png"
         last = project.stills_dir / f"board{planned.index:02d}_last.png"
-        if not (first.exists() and last.exists()):
-            async with limit:
-                await asyncio.to_thread(render_frames, _preview(planned, state), first, last)
+        async with limit:
+            await asyncio.to_thread(_board_frames, _preview(planned, state), first, last)
         paths = [str(p.relative_to(project.root)) for p in (first, last)]
         return planned.model_copy(update={"storyboard": paths})
 
@@ -56,7 +56,7 @@ async def stills(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     plan = await make_references(
         plan, project, ctx.settings, ctx.ledger, local_root=ctx.reference_dir
     )
-    save_plan(ctx, plan)
+    await asyncio.to_thread(save_plan, ctx, plan)
     emit(runtime, {"event": "storyboard", "path": str(sheet)})
     return {"plan": plan}
 
@@ -72,3 +72,9 @@ def _preview(planned: PlannedShot, state: DirectorState) -> GenerationRequest:
     width = max(16, round(request.width * scale / 2) * 2)
     height = max(16, round(request.height * scale / 2) * 2)
     return request.model_copy(update={"width": width, "height": height, "provider": "animatic"})
+
+
+def _board_frames(request: GenerationRequest, first: Path, last: Path) -> None:
+    """Draw a shot's first and last storyboard frames unless an earlier run already did."""
+    if not (first.exists() and last.exists()):
+        render_frames(request, first, last)

@@ -82,7 +82,7 @@ async def _submit_once(
     shot, attempt = request.shot_index, request.attempt
     async with ctx.spend_lock:
         # One read of the ledger for every check below (it is parsed whole each time).
-        entries = ctx.ledger.entries()
+        entries = await asyncio.to_thread(ctx.ledger.entries)
         entry = next((e for e in entries if e.key == ("submit", shot, attempt)), None)
         if entry is not None and "task" in entry.data:
             if bool(entry.data.get("members")) != bool(members):

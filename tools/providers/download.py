@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import av
@@ -69,13 +69,56 @@ def check_download_url(url: str | httpx.URL, *, allow_loopback_http: bool = Fals
     )
 
 
-def _join(base: httpx.URL, location: str) -> httpx.URL | str:
-    """Where a redirect points; a malformed Location is passed on as text for
-    `check_download_url` to refuse with a ProviderError (httpx would raise InvalidURL)."""
+TooBig = Callable[[int, bool], Exception]
+"""Builds the error for a body over its cap from its size in bytes and whether that size was
+counted while streaming (a lower bound: reading stopped there) rather than declared in
+Content-Length. Each caller keeps its own error type and wording."""
+
+
+def join_location(base: httpx.URL, location: str) -> httpx.URL | str:
+    """Where a redirect points; a malformed Location is passed on as text so the caller's own
+    URL check refuses it with a clear error (httpx would raise InvalidURL)."""
     try:
         return base.join(location)
     except httpx.InvalidURL:
         return location
+
+
+def malformed_redirect(exc: httpx.InvalidURL | httpx.RemoteProtocolError) -> bool:
+    """Whether a failure of `client.send` is a refusable malformed redirect rather than a
+    network fault. httpx builds a redirect's next request even when not following it, and
+    fails there: with InvalidURL (not an httpx.HTTPError, so no network handler would catch it)
+    or with a RemoteProtocolError naming the Location header. Any other RemoteProtocolError is
+    a real fault on the wire, which callers retry."""
+    return isinstance(exc, httpx.InvalidURL) or "location" in str(exc).lower()
+
+
+def check_declared(response: httpx.Response, max_bytes: int, too_big: TooBig) -> None:
+    """Raise `too_big(size, False)` when Content-Length already says the body is over the cap,
+    so not a byte of it is read."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_big(int(declared), False)
+
+
+async def capped_chunks(
+    response: httpx.Response, max_bytes: int, too_big: TooBig
+) -> AsyncIterator[bytes]:
+    """The body's chunks, raising `too_big(size, True)` the moment they pass `max_bytes`:
+    Content-Length may be absent or lie, so the cap holds while streaming, not after."""
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_big(size, True)
+        yield chunk
+
+
+async def read_capped(response: httpx.Response, max_bytes: int, too_big: TooBig) -> bytes:
+    """A small body in memory, refused unread when declared over `max_bytes` and cut off the
+    moment it streams past it."""
+    check_declared(response, max_bytes, too_big)
+    return b"".join([chunk async for chunk in capped_chunks(response, max_bytes, too_big)])
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
@@ -137,17 +180,15 @@ async def open_result(
         try:
             response = await client.send(request, stream=True)
         except (httpx.InvalidURL, httpx.RemoteProtocolError) as exc:
-            # httpx builds the next request of a redirect even when not following it, and
-            # fails there on a malformed Location: that is a refusal, not a network fault.
-            if isinstance(exc, httpx.RemoteProtocolError) and "location" not in str(exc).lower():
-                raise
+            if not malformed_redirect(exc):
+                raise  # a network fault: an httpx.HTTPError that download_video retries
             raise ProviderError(
                 f"refusing to download: {where(target)} redirected to a malformed URL"
             ) from None
         try:
             if response.is_redirect:
                 target = check_download_url(
-                    _join(target, response.headers.get("location", "")),
+                    join_location(target, response.headers.get("location", "")),
                     allow_loopback_http=allow_loopback_http,
                 )
                 continue
@@ -235,14 +276,12 @@ async def fetch_bytes(
             response,
             target,
         ):
-            _check_declared(response, max_bytes, target)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ProviderError(f"{what}: {where(target)} passed the {max_bytes} byte cap")
-                chunks.append(chunk)
-            return b"".join(chunks)
+            def too_big(size: int, streaming: bool) -> ProviderError:
+                if streaming:
+                    return ProviderError(f"{what}: {where(target)} passed the {max_bytes} byte cap")
+                return _declared_too_big(target, size, max_bytes)
+
+            return await read_capped(response, max_bytes, too_big)
 
     try:
         return await retrying(attempt, label=f"{what} fetch {where(url)}", policy=policy)
@@ -259,12 +298,8 @@ def _check_status(response: httpx.Response, target: httpx.URL) -> None:
     raise ProviderError(message, retryable=response.status_code in RETRY_STATUSES)
 
 
-def _check_declared(response: httpx.Response, max_bytes: int, target: httpx.URL) -> None:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise ProviderError(
-            f"download from {where(target)} is {int(declared)} bytes, over the {max_bytes} cap"
-        )
+def _declared_too_big(target: httpx.URL, size: int, max_bytes: int) -> ProviderError:
+    return ProviderError(f"download from {where(target)} is {size} bytes, over the {max_bytes} cap")
 
 
 _TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml")
@@ -274,7 +309,13 @@ _TEXT_TYPES = ("text/", "application/json", "application/problem+json", "applica
 async def _stream_to(
     response: httpx.Response, dest: Path, max_bytes: int, target: httpx.URL
 ) -> None:
-    _check_declared(response, max_bytes, target)
+    def too_big(size: int, streaming: bool) -> ProviderError:
+        if streaming:
+            return ProviderError(f"download from {where(target)} passed the {max_bytes} byte cap")
+        return _declared_too_big(target, size, max_bytes)
+
+    # The declared size comes first: an oversize answer is refused before anything is read.
+    check_declared(response, max_bytes, too_big)
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind.startswith(_TEXT_TYPES):
         raise ProviderError(
@@ -287,13 +328,11 @@ async def _stream_to(
     try:
         size = 0
         with os.fdopen(fd, "wb") as fh:
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ProviderError(
-                        f"download from {where(target)} passed the {max_bytes} byte cap"
-                    )
-                fh.write(chunk)
+            # aclosing: a failed write must not leave the generator suspended mid-body.
+            async with contextlib.aclosing(capped_chunks(response, max_bytes, too_big)) as body:
+                async for chunk in body:
+                    size += len(chunk)
+                    fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         # Content-Length counts the bytes on the wire (compressed, under a Content-Encoding);

@@ -253,6 +253,7 @@ class SimProvider:
         self.work_dir = Path(work_dir)
         self.max_concurrency = sim_concurrency()
         self._jobs: dict[str, Future[Path]] = {}
+        self._tasks: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def _paths(self, task_id: str) -> tuple[Path, Path]:
@@ -268,34 +269,50 @@ class SimProvider:
         if request.multi_prompt:
             _check_segments(request, spec)
         task_id = "sim-" + hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:16]
-        path, _ = self._paths(task_id)
-        task = _load(path)
-        if task is None:  # the same key again names the task already recorded
-            now = time.time()
-            wait = spec.latency_s * (0.6 + 0.8 * _draw(idempotency_key, "latency"))
-            task = {"request": request.model_dump(mode="json"), "submitted_at": now,
-                    "ready_at": now + wait * latency_scale(),
-                    "faults": task_faults(request, project_of(idempotency_key))}
-            # Written on the loop thread: no await between the look-up and the write, so two
-            # submissions of one key can never both make a task.
-            atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
+        # File work off the event loop, which other projects' runs may share.
+        task = await asyncio.to_thread(self._task, task_id, request, idempotency_key, spec)
         self._start(task_id, task)
         # Standing in for a service, the task is that service's: slots and polls follow it.
         return TaskRef(provider=request.provider, task_id=task_id, model=request.model,
                        submitted_at=float(task["submitted_at"]))
 
+    def _task(
+        self, task_id: str, request: GenerationRequest, key: str, spec: catalog.ModelSpec
+    ) -> dict[str, Any]:
+        """The task recorded under `task_id`, made and written first if there is none."""
+        path, _ = self._paths(task_id)
+        # Look-up and write under one lock, so two submissions of one key never both make it.
+        with self._lock:
+            task = self._tasks.get(task_id) or _load(path)
+            if task is None:  # the same key again names the task already recorded
+                now = time.time()
+                wait = spec.latency_s * (0.6 + 0.8 * _draw(key, "latency"))
+                task = {"request": request.model_dump(mode="json"), "submitted_at": now,
+                        "ready_at": now + wait * latency_scale(),
+                        "faults": task_faults(request, project_of(key))}
+                atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
+            self._tasks[task_id] = task
+            return task
+
     async def poll(self, ref: TaskRef) -> TaskStatus:
-        path, video = self._paths(ref.task_id)
-        task = _load(path)
+        return await asyncio.to_thread(self._status, ref.task_id)
+
+    def _status(self, task_id: str) -> TaskStatus:
+        path, video = self._paths(task_id)
+        # A task never changes once written: read it once, not on every poll.
+        with self._lock:
+            task = self._tasks.get(task_id) or _load(path)
+            if task is not None:
+                self._tasks[task_id] = task
         if task is None:
-            return TaskStatus(state="failed", error=f"unknown sim task {ref.task_id}")
+            return TaskStatus(state="failed", error=f"unknown sim task {task_id}")
         wait = task["ready_at"] - task["submitted_at"]
         left = task["ready_at"] - time.time()
         if left > 0:
             return TaskStatus(state="running", progress=round(1 - left / wait, 3) if wait else 0)
         if video.exists():
             return TaskStatus(state="succeeded", progress=1.0, video_url=video.resolve().as_uri())
-        job = self._start(ref.task_id, task)
+        job = self._start(task_id, task)
         if not job.done():
             return TaskStatus(state="running", progress=0.99)
         exc = job.exception()
@@ -310,9 +327,12 @@ class SimProvider:
 
     async def download(self, ref: TaskRef, status: TaskStatus, dest: Path) -> Path:
         _, video = self._paths(ref.task_id)
-        if not video.exists():
-            raise ProviderError(f"sim task {ref.task_id} has no finished clip to download")
-        data = await asyncio.to_thread(video.read_bytes)
+        try:
+            data = await asyncio.to_thread(video.read_bytes)
+        except FileNotFoundError:
+            raise ProviderError(
+                f"sim task {ref.task_id} has no finished clip to download"
+            ) from None
         await asyncio.to_thread(atomic_write_bytes, Path(dest), data)
         return Path(dest)
 
