@@ -171,8 +171,12 @@ def _waves_done(state: DirectorState) -> dict:
     return {}
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
-    g = StateGraph(DirectorState, context_schema=RunContext)
+def build_graph(
+    checkpointer: BaseCheckpointSaver | None = None, context_schema: type[RunContext] = RunContext
+) -> CompiledStateGraph:
+    """The director graph. Compiled with its context schema (never swapped in afterwards by
+    `copy`), so LangGraph's strict checkpoint loading allows every type the state can hold."""
+    g = StateGraph(DirectorState, context_schema=context_schema)
     g.add_node("plan", plan)
     g.add_node("write", write)
     g.add_node("route", route)

@@ -62,8 +62,6 @@ class ServerContext(RunContext):
                 f"{'.'.join(map(str, e['loc'])) or 'context'}: {e['msg']}" for e in exc.errors()
             )
             raise UsageError(f"run context: {problems}") from None
-        if parsed.tier and parsed.tier not in ("draft", "final"):
-            raise UsageError(f"tier must be draft or final, not {parsed.tier!r}")
         settings = Settings.from_env()
         # The folder is made by the plan node, off the server's event loop.
         project = Project(settings.projects_dir / slugify(parsed.project))
@@ -91,4 +89,4 @@ class ServerContext(RunContext):
 def make_graph() -> CompiledStateGraph:
     """The graph factory langgraph.json names: the director graph without a checkpointer (the
     server brings its own), taking ServerContext as its context schema."""
-    return build_graph().copy({"context_schema": ServerContext})
+    return build_graph(context_schema=ServerContext)

@@ -85,6 +85,8 @@ def test_server_context_confines_projects_and_checks_its_fields(
     assert ctx.brain.name and callable(ctx.providers)
     with pytest.raises(UsageError, match="tier"):
         ServerContext(project="x", tier="cinematic")
+    with pytest.raises(UsageError, match="provider 'nope' is not a backend"):
+        ServerContext(project="x", provider="nope")
     with pytest.raises(UsageError, match="project: Field required"):
         ServerContext(tier="draft")
     with pytest.raises(UsageError, match="api_key") as refused:

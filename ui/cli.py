@@ -21,13 +21,12 @@ from director.errors import (
     BudgetError,
     DirectorError,
     ProjectError,
-    UsageError,
     storage_error,
 )
 from director.plan import Plan
 from director.project import Project, slugify
 from director.ui.progress import ShotProgress
-from director.ui.runner import Outcome, make_context, run_project
+from director.ui.runner import Outcome, check_options, make_context, run_project
 
 app = typer.Typer(
     help="video-director: brief in, shot list, prompts, rendered clips, cut and report out.",
@@ -59,15 +58,7 @@ def _say_brain(ctx: Any) -> None:
 
 def _check_tier(tier: str, provider: str = "") -> str:
     """Options are checked before any work starts (exit 2 for a bad one)."""
-    if tier and tier not in ("draft", "final"):
-        raise UsageError(f"--tier must be draft or final, not {tier!r}")
-    if provider:
-        from director.tools.providers import available
-
-        if provider not in available():
-            raise UsageError(
-                f"--provider {provider!r} is not a backend (available: {', '.join(available())})"
-            )
+    check_options(tier, provider, flag="--")
     return tier
 
 

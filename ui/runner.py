@@ -18,10 +18,11 @@ from director.agent.context import RunContext, provider_cache
 from director.agent.graph import build_graph
 from director.agent.state import DirectorState
 from director.config import Settings
+from director.errors import UsageError
 from director.film import Brief
 from director.ledger import Ledger
 from director.project import Project
-from director.tools.providers import make_provider
+from director.tools.providers import available, make_provider
 from director.ui.report import write_report
 
 Status = Literal["done", "awaiting_approval", "rejected"]
@@ -36,6 +37,17 @@ class Outcome:
     question: dict[str, Any] = field(default_factory=dict)
 
 
+def check_options(tier: str, provider: str, flag: str = "") -> None:
+    """A tier or provider that does not exist is one UsageError (exit 2) before any work;
+    `flag` prefixes the option names as the door spells them ("--" on the command line)."""
+    if tier and tier not in ("draft", "final"):
+        raise UsageError(f"{flag}tier must be draft or final, not {tier!r}")
+    if provider and provider not in available():
+        raise UsageError(
+            f"{flag}provider {provider!r} is not a backend (available: {', '.join(available())})"
+        )
+
+
 def make_context(
     project: Project,
     settings: Settings,
@@ -47,6 +59,7 @@ def make_context(
     brain: str = "",
 ) -> RunContext:
     """`brain` is "llm", "rules" or "" (llm when OPENAI_API_KEY or OPENAI_BASE_URL is set)."""
+    check_options(tier, provider)
     tasks_dir = project.takes_dir / ".tasks"
     ctx = RunContext(
         project=project,
