@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -27,13 +27,12 @@ class ShotResult(BaseModel):
     """Why the shot failed, in one line."""
 
 
-def merge_results(old: dict[int, ShotResult], new: dict[int, ShotResult]) -> dict[int, ShotResult]:
-    """Fan-in reducer keyed by shot index: a re-run shot replaces its earlier result."""
-    return {**(old or {}), **(new or {})}
+T = TypeVar("T")
 
 
-def merge_handoff(old: dict[int, Take], new: dict[int, Take]) -> dict[int, Take]:
-    """Fan-in reducer for segments handed back by a multi-shot group, keyed by shot index."""
+def merge_by_shot(old: dict[int, T], new: dict[int, T]) -> dict[int, T]:
+    """Fan-in reducer keyed by shot index: a re-run shot's result (or a segment handed back
+    by a multi-shot group) replaces the earlier one."""
     return {**(old or {}), **(new or {})}
 
 
@@ -76,9 +75,9 @@ class DirectorState(BaseModel):
     """Whether the plan passed the approval gate."""
     rejected_reason: str = ""
     """Why approval was refused, when it was."""
-    results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
+    results: Annotated[dict[int, ShotResult], merge_by_shot] = Field(default_factory=dict)
     """Per-shot outcomes, merged as shots finish."""
-    handoff: Annotated[dict[int, Take], merge_handoff] = Field(default_factory=dict)
+    handoff: Annotated[dict[int, Take], merge_by_shot] = Field(default_factory=dict)
     """Shots of a multi-shot group whose segment failed inspection: the inspected segment take
     each one's own single-shot retake loop starts from (ignored once the shot has a result)."""
     continuity: list[ContinuityNote] = Field(default_factory=list)
@@ -130,16 +129,16 @@ class ShotState(ShotInput):
     """Experiments so far."""
     failure: str = ""
     """Set when the shot cannot continue (budget, attempts, provider refusal)."""
-    results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
+    results: Annotated[dict[int, ShotResult], merge_by_shot] = Field(default_factory=dict)
     """Output to the parent graph."""
-    handoff: Annotated[dict[int, Take], merge_handoff] = Field(default_factory=dict)
+    handoff: Annotated[dict[int, Take], merge_by_shot] = Field(default_factory=dict)
     """Output to the parent graph: a group's failed segments, each retaken on its own."""
 
 
 class ShotOutput(BaseModel):
     """The subgraph's output: only the merged result reaches the parent."""
 
-    results: Annotated[dict[int, ShotResult], merge_results] = Field(default_factory=dict)
+    results: Annotated[dict[int, ShotResult], merge_by_shot] = Field(default_factory=dict)
     """This shot's result (a group's: each member's), keyed by index."""
-    handoff: Annotated[dict[int, Take], merge_handoff] = Field(default_factory=dict)
+    handoff: Annotated[dict[int, Take], merge_by_shot] = Field(default_factory=dict)
     """A group's failed segments, keyed by shot index, for their own retake loops."""

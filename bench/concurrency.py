@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from workload import lighthouse_brief
 
 from director.config import Settings
 from director.project import Project
-from director.tools.providers.sim import FAULTS
+from director.tools.providers.sim import FAULTS, sim_tasks
 from director.ui.runner import make_context, run_project
 
 
@@ -55,7 +54,7 @@ async def _run(root: Path, shots: int, concurrency: int) -> dict[str, float]:
     # The critical path is the slowest single render as the service reports it (submit to
     # ready, from the simulator's task files), not a shot's time measured under this run's
     # load: everything the run adds on top (drawing, inspection, waiting) counts against it.
-    tasks = [json.loads(p.read_text()) for p in project.takes_dir.glob(".tasks/*.json")]
+    tasks = [task for _, task in sim_tasks(project.takes_dir / ".tasks")]
     latencies = [t["ready_at"] - t["submitted_at"] for t in tasks if "ready_at" in t]
     critical = max(latencies)
     for r in sorted(state.results.values(), key=lambda r: r.index):

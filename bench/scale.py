@@ -120,9 +120,10 @@ async def _run_one(root: Path, shots: int, concurrency: int) -> dict[str, Any]:
 
 def _chains(tasks_dir: Path) -> dict[str, list[float]]:
     """Per shot, the service latency (submit -> ready) of each of its takes, in order."""
+    from director.tools.providers.sim import sim_tasks
+
     chains: dict[str, list[tuple[int, float]]] = {}
-    for path in tasks_dir.glob("sim-*.json"):
-        task = json.loads(path.read_text(encoding="utf-8"))
+    for _, task in sim_tasks(tasks_dir):
         request = task["request"]
         latency = task["ready_at"] - task["submitted_at"]
         chains.setdefault(str(request["shot_index"]), []).append((request["attempt"], latency))
@@ -146,13 +147,13 @@ def _solo_costs(root: Path) -> dict[str, float]:
     CPU seconds of one QC and of one clip drawn by the simulator."""
     from director.film import GenerationRequest
     from director.project import Project
+    from director.tools.providers.sim import sim_tasks
     from director.tools.providers.simrender import render_sim
     from director.tools.qc.inspector import inspect_take
 
     project = Project(root)
     worst, qc_cpu, render_cpu = 0.0, [], []
-    for path in sorted((project.takes_dir / ".tasks").glob("sim-*.json"))[:3]:
-        task = json.loads(path.read_text(encoding="utf-8"))
+    for _, task in sim_tasks(project.takes_dir / ".tasks")[:3]:
         request = GenerationRequest.model_validate(task["request"])
         clip = project.take_path(request.shot_index, request.attempt)
         cpu, began = _cpu_s(), time.perf_counter()

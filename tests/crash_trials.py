@@ -35,6 +35,7 @@ from PIL import Image
 from director.idempotency import parse_take_key
 from director.ledger import LedgerEntry
 from director.plan import Plan
+from director.tools.providers.sim import sim_tasks
 
 REPO = Path(__file__).resolve().parents[1]
 BRIEF = REPO / "examples" / "briefs" / "paper-boat.md"
@@ -70,8 +71,8 @@ class Service:
     def paid_tasks(self, root: Path) -> Counter[tuple[int, int]]:
         """Tasks the service made, per (shot, attempt): the simulator keeps one file each."""
         found: Counter[tuple[int, int]] = Counter()
-        for path in (root / "takes" / ".tasks").glob("sim-*.json"):
-            request = json.loads(path.read_text(encoding="utf-8"))["request"]
+        for _, task in sim_tasks(root / "takes" / ".tasks"):
+            request = task["request"]
             found[(request["shot_index"], request["attempt"])] += 1
         return found
 

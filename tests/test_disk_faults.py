@@ -28,6 +28,7 @@ from crash_trials import corrupt_files
 from director.errors import StorageError, storage_error
 from director.ledger import Ledger, LedgerEntry
 from director.project import Project, atomic_write_text
+from director.tools.providers.sim import sim_tasks
 
 BRIEF = EXAMPLE_BRIEFS / "paper-boat.md"
 STORAGE_EXIT = StorageError.exit_code
@@ -40,8 +41,8 @@ def _enospc(path: str = "") -> OSError:
 def paid_tasks(root: Path) -> Counter[tuple[int, int]]:
     """The simulator's own record: one task file per paid task."""
     found: Counter[tuple[int, int]] = Counter()
-    for task in (root / "takes" / ".tasks").glob("sim-*.json"):
-        request = json.loads(task.read_text(encoding="utf-8"))["request"]
+    for _, task in sim_tasks(root / "takes" / ".tasks"):
+        request = task["request"]
         found[(request["shot_index"], request["attempt"])] += 1
     return found
 

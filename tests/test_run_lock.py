@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from conftest import EXAMPLE_BRIEFS, director_cmd, director_in_process
 
 from director.errors import ProjectError
 from director.project import RUN_LOCK, Project
+from director.ui import graphstate
 
 BRIEF = EXAMPLE_BRIEFS / "paper-boat.md"
 
@@ -76,3 +78,10 @@ def test_resume_while_the_run_is_going_is_refused_with_one_line(tmp_path: Path) 
     assert (out / RUN_LOCK).exists()
     with Project(out).run_lock():  # the killed run let go of it
         pass
+
+
+def test_a_plan_change_waits_for_no_run(tmp_path: Path) -> None:
+    """A change to the plan while another door runs the project is refused, not interleaved."""
+    project = Project(tmp_path / "film").ensure()
+    with project.run_lock(), pytest.raises(ProjectError, match="being run by another director"):
+        asyncio.run(graphstate.update(project, {"approved": True}, as_node="gate"))

@@ -63,9 +63,11 @@ async def update(project: Project, values: dict[str, Any], as_node: str) -> Snap
     A pending approval question belongs to the checkpoint it was asked in, so an update made
     "as write" or "as route" leaves it behind and the gate asks again on the edited plan.
     """
-    async with open_run(project) as opened:
-        if opened is None:
-            raise ProjectError(f"{project.root} holds no run to change")
-        saver, where = opened
-        await build_graph(saver).aupdate_state(where.config(), values, as_node=as_node)
+    # A change made while another door runs the project would land between its steps.
+    with project.run_lock():
+        async with open_run(project) as opened:
+            if opened is None:
+                raise ProjectError(f"{project.root} holds no run to change")
+            saver, where = opened
+            await build_graph(saver).aupdate_state(where.config(), values, as_node=as_node)
     return await read(project)

@@ -197,21 +197,28 @@ def project_of(idempotency_key: str) -> str:
     return parts.project if parts else idempotency_key
 
 
+def sim_tasks(work_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every simulated task recorded in `work_dir` (a project's takes/.tasks) as (task id,
+    record), in id order: the service's own account of what it was asked for and when."""
+    found = []
+    for path in sorted(Path(work_dir).glob("sim-*.json")):
+        task = _load(path)
+        if task is not None:
+            found.append((path.stem, task))
+    return found
+
+
 def fault_log(work_dir: Path) -> list[dict[str, Any]]:
     """Every simulated task in `work_dir`: shot, attempt, model, seed and injected faults."""
     log = []
-    for path in sorted(Path(work_dir).glob("sim-*.json")):
-        try:
-            task = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for task_id, task in sim_tasks(work_dir):
         request = task.get("request", {})
         faults = task.get("faults", {})
         # A multi-shot task logs one line per segment, under the shot the segment stands for.
         parts = faults.get("segments") if request.get("multi_prompt") else [faults]
         for k, found in enumerate(parts or []):
             shot = request.get("shot_index")
-            log.append({"task_id": path.stem, "shot": shot + k if shot is not None else None,
+            log.append({"task_id": task_id, "shot": shot + k if shot is not None else None,
                         "attempt": request.get("attempt"), "model": request.get("model"),
                         "seed": request.get("seed"), "faults": found,
                         **({"group": shot, "segment": k} if request.get("multi_prompt") else {})})
