@@ -276,12 +276,7 @@ async def fetch_bytes(
             response,
             target,
         ):
-            def too_big(size: int, streaming: bool) -> ProviderError:
-                if streaming:
-                    return ProviderError(f"{what}: {where(target)} passed the {max_bytes} byte cap")
-                return _declared_too_big(target, size, max_bytes)
-
-            return await read_capped(response, max_bytes, too_big)
+            return await read_capped(response, max_bytes, _over_cap(target, max_bytes, f"{what}:"))
 
     try:
         return await retrying(attempt, label=f"{what} fetch {where(url)}", policy=policy)
@@ -298,8 +293,18 @@ def _check_status(response: httpx.Response, target: httpx.URL) -> None:
     raise ProviderError(message, retryable=response.status_code in RETRY_STATUSES)
 
 
-def _declared_too_big(target: httpx.URL, size: int, max_bytes: int) -> ProviderError:
-    return ProviderError(f"download from {where(target)} is {size} bytes, over the {max_bytes} cap")
+def _over_cap(target: httpx.URL, max_bytes: int, prefix: str = "download from") -> TooBig:
+    """The ProviderError for a body over `max_bytes`, declared or met while streaming
+    (`prefix` opens the streaming one)."""
+
+    def too_big(size: int, streaming: bool) -> ProviderError:
+        if streaming:
+            return ProviderError(f"{prefix} {where(target)} passed the {max_bytes} byte cap")
+        return ProviderError(
+            f"download from {where(target)} is {size} bytes, over the {max_bytes} cap"
+        )
+
+    return too_big
 
 
 _TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml")
@@ -309,11 +314,7 @@ _TEXT_TYPES = ("text/", "application/json", "application/problem+json", "applica
 async def _stream_to(
     response: httpx.Response, dest: Path, max_bytes: int, target: httpx.URL
 ) -> None:
-    def too_big(size: int, streaming: bool) -> ProviderError:
-        if streaming:
-            return ProviderError(f"download from {where(target)} passed the {max_bytes} byte cap")
-        return _declared_too_big(target, size, max_bytes)
-
+    too_big = _over_cap(target, max_bytes)
     # The declared size comes first: an oversize answer is refused before anything is read.
     check_declared(response, max_bytes, too_big)
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
