@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from director.errors import UsageError
 from director.film import Brief
 from director.ledger import Ledger
 from director.project import Project
+from director.tools.pools import finishing_pool, run_in
 from director.tools.providers import available, make_provider
 from director.ui.report import write_report
 
@@ -168,5 +168,5 @@ async def _run_locked(
         return Outcome("rejected", state)
     if state.plan is not None:
         # Thumbnails and fsync: off the event loop, which other projects' runs may share.
-        await asyncio.to_thread(write_report, project, state)
+        await run_in(finishing_pool(), write_report, project, state)
     return Outcome("done", state)

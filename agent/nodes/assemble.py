@@ -11,6 +11,7 @@ from director.agent.nodes.common import emit
 from director.agent.state import CutResult, DirectorState
 from director.ledger import LedgerEntry
 from director.tools import edit
+from director.tools.pools import finishing_pool, run_in
 from director.tools.qc.probe import probe
 from director.tools.stills import extract_still
 
@@ -26,10 +27,11 @@ async def assemble(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
         emit(runtime, {"event": "cut", "shots": 0, "missing": missing})
         return {"cut": None}
     clips = [project.root / state.results[i].video_path for i in accepted]
-    await asyncio.to_thread(edit.concat, clips, project.final_path)
+    pool = finishing_pool()
+    await run_in(pool, edit.concat, clips, project.final_path)
     for i, clip in zip(accepted, clips, strict=True):
-        await asyncio.to_thread(extract_still, clip, project.stills_dir / f"shot{i:02d}.png")
-    report = await asyncio.to_thread(probe, project.final_path)
+        await run_in(pool, extract_still, clip, project.stills_dir / f"shot{i:02d}.png")
+    report = await run_in(pool, probe, project.final_path)
     cut = CutResult(
         path=project.final_path.name,
         duration_s=round(report.duration_s, 3),

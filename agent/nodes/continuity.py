@@ -8,7 +8,6 @@ for the person (in the report), never a reason to throw away a paid take.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from director.agent.context import RunContext
 from director.agent.nodes.common import emit
 from director.agent.state import ContinuityNote, DirectorState
 from director.errors import DirectorError
+from director.tools.pools import finishing_pool, run_in
 from director.tools.qc.continuity import character_drift, compare_shots
 
 
@@ -51,7 +51,7 @@ def _notes(state: DirectorState, root: Path) -> list[ContinuityNote]:
 async def continuity(state: DirectorState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
     try:
-        notes = await asyncio.to_thread(_notes, state, ctx.project.root)
+        notes = await run_in(finishing_pool(), _notes, state, ctx.project.root)
     except DirectorError as exc:
         # An unreadable clip was already reported by inspection; the cut goes ahead.
         emit(runtime, {"event": "continuity", "notes": 0, "error": str(exc)})

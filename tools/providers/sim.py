@@ -54,6 +54,7 @@ from director.film import GenerationRequest, TaskRef, TaskStatus
 from director.idempotency import parse_take_key
 from director.project import atomic_write_bytes
 from director.tools import catalog
+from director.tools.pools import shared_pool
 from director.tools.providers.simrender import MIRROR, render_sim, segment_requests
 
 FAULTS = ("wrong_direction", "no_motion", "frozen", "black", "cut", "duration")
@@ -230,17 +231,11 @@ DEFAULT_CONCURRENCY = 10
 RENDER_WORKERS = 2
 """Clips drawn at once in the whole process: the simulator stands in for a service's GPUs, so
 many projects (or runs) in one process share one pool instead of each bringing its own."""
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 
 
 def render_pool() -> ThreadPoolExecutor:
     """The process's drawing pool, made on first use (no work at import time)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(RENDER_WORKERS, "sim")
-        return _POOL
+    return shared_pool("sim", RENDER_WORKERS)
 
 
 def sim_concurrency() -> int:

@@ -17,7 +17,6 @@ or fails in any way, inspection still completes with one warn finding.
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +31,7 @@ from director.film import (
     QCReport,
     Variable,
 )
+from director.tools.pools import shared_pool
 from director.tools.qc.defects import find_defects
 from director.tools.qc.frames import MediaError, decode
 from director.tools.qc.judge_spec import JudgeSpec
@@ -54,19 +54,11 @@ LOW_CONFIDENCE = 0.7
 worth a paid retake. A clear wrong verdict (a pan the wrong way reads well above it) fails."""
 
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
 def qc_pool() -> ThreadPoolExecutor:
     """Where inspections run: one per core across the whole process. Each holds ~50 MB of
     decoded frames and is CPU-bound, so more at once (many projects in one process) only adds
     memory, not speed; waiting inspections queue here without tying up other threads."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max(2, os.cpu_count() or 2), "qc")
-        return _POOL
+    return shared_pool("qc", max(2, os.cpu_count() or 2))
 
 
 def inspect_take(
