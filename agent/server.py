@@ -22,6 +22,7 @@ from director.agent.context import RunContext
 from director.agent.graph import build_graph
 from director.config import Settings
 from director.errors import UsageError
+from director.memory import limit_malloc_arenas
 from director.project import Project, slugify
 
 
@@ -89,4 +90,6 @@ class ServerContext(RunContext):
 def make_graph() -> CompiledStateGraph:
     """The graph factory langgraph.json names: the director graph without a checkpointer (the
     server brings its own), taking ServerContext as its context schema."""
+    # The server process hosts many runs' threads: the same malloc arena cap as the CLI.
+    limit_malloc_arenas()
     return build_graph(context_schema=ServerContext)

@@ -359,6 +359,10 @@ def main() -> int:
     parser.add_argument("--profile", help="child only: write a cProfile of the event loop here")
     args = parser.parse_args()
     if args.child:
+        from director.memory import limit_malloc_arenas
+
+        # As every entry point does (the CLI's main, the LangGraph Server factory).
+        limit_malloc_arenas()
         print(json.dumps(child(args)))
         return 0
     scales = [float(s) for s in args.scales.split(",") if s.strip()]

@@ -23,6 +23,7 @@ from director.errors import (
     ProjectError,
     storage_error,
 )
+from director.memory import limit_malloc_arenas
 from director.plan import Plan
 from director.project import Project, slugify
 from director.ui.progress import ShotProgress
@@ -383,6 +384,7 @@ def _looks_like_plan(path: Path) -> bool:
 
 def main() -> None:
     """Console entry point: one clear line and an exit code for every error, never a traceback."""
+    limit_malloc_arenas()
     try:
         app()
     except DirectorError as exc:
