@@ -167,8 +167,8 @@ async def open_checkpointer(path: Path, url: str = "") -> AsyncIterator[BaseChec
         async with open_postgres(url, serializer()) as saver:
             yield saver
         return
-    # A generous busy timeout: another door writing this project (or a connection of a run
-    # that just failed, still closing on its thread) holds the lock for moments, not for good.
+    # A generous busy timeout: a door reading or editing the project beside a run holds the
+    # write lock for moments, not for good.
     conn = await aiosqlite.connect(str(path), timeout=BUSY_TIMEOUT_S)
     try:
         saver = AsyncSqliteSaver(conn, serde=serializer())

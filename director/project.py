@@ -115,9 +115,14 @@ class Project:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            error = StorageError if exc.errno in STORAGE_ERRNOS else ProjectError
-            raise error(f"cannot write project folder {self.root}: {exc.strerror}") from None
+            raise self._unwritable(exc) from None
         return self
+
+    def _unwritable(self, exc: OSError) -> ProjectError:
+        """One line for a folder that cannot be written: a storage error (exit 5, resumable)
+        when the disk is full or read-only, else a project error."""
+        error = StorageError if exc.errno in STORAGE_ERRNOS else ProjectError
+        return error(f"cannot write project folder {self.root}: {exc.strerror}")
 
     def sweep_temp(self, max_age_s: float = 900.0) -> list[Path]:
         """Remove temp files of writers killed mid-write (atomic writes leave `.name.XXXX.tmp`,
@@ -138,7 +143,6 @@ class Project:
                         removed.append(path)
         return removed
 
-
     @contextlib.contextmanager
     def run_lock(self) -> Iterator[None]:
         """Hold the project for one run, or fail with one line when another run holds it.
@@ -151,8 +155,7 @@ class Project:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            error = StorageError if exc.errno in STORAGE_ERRNOS else ProjectError
-            raise error(f"cannot write project folder {self.root}: {exc.strerror}") from None
+            raise self._unwritable(exc) from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -18,10 +18,8 @@ from pathlib import Path
 import pytest
 from blockbuster import BlockBuster
 from conftest import REPO
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
+from server_runs import on_the_server, plan_then_approve
 
-from director.agent.checkpoint import serializer
 from director.agent.server import make_graph
 
 OURS = tuple(str(REPO / folder) for folder in ("agent", "tools", "prompts", "ui", "director"))
@@ -68,31 +66,20 @@ def _recording(blockbuster: BlockBuster, seen: Counter[str]) -> None:
 def test_a_server_run_makes_no_blocking_call_on_the_event_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DIRECTOR_PROJECTS_DIR", str(tmp_path / "projects"))
-    monkeypatch.setenv("DIRECTOR_SIM_LATENCY_SCALE", "0")
-    # One retake at least: the reviser and the ledger's revision entries run too.
-    monkeypatch.setenv("DIRECTOR_SIM_FAULTS", "frozen=0.5")
-    graph = make_graph().copy({"checkpointer": InMemorySaver(serde=serializer())})
-    config = {"configurable": {"thread_id": "loop"}}
+    # One retake at least, under a budget cap: the reviser, the ledger's revision entries and
+    # the cap's check of the first takes still to come run too.
+    graph = on_the_server(make_graph(), monkeypatch, tmp_path / "projects", "frozen=0.5")
     context = {"project": "Paper boat", "provider": "sim"}
-    brief = {"title": "Paper boat", "target_duration_s": 8,
+    brief = {"title": "Paper boat", "target_duration_s": 8, "budget_usd": 50,
              "text": "a girl in a yellow raincoat chases a paper boat down a flooded gutter"}
     seen: Counter[str] = Counter()
     blockbuster = BlockBuster()
     _recording(blockbuster, seen)
-
-    async def run() -> object:
-        blockbuster.activate()
-        try:
-            async for _ in graph.astream({"brief": brief}, config, context=context):
-                pass
-            async for _ in graph.astream(Command(resume=True), config, context=context):
-                pass
-        finally:
-            blockbuster.deactivate()
-        return await graph.aget_state(config)
-
-    done = asyncio.run(run())
+    blockbuster.activate()
+    try:
+        _, done = asyncio.run(plan_then_approve(graph, brief, context, "loop"))
+    finally:
+        blockbuster.deactivate()
     assert done.values["cut"] is not None  # type: ignore[attr-defined]
     assert any(len(r.takes) > 1 for r in done.values["results"].values())  # type: ignore[attr-defined]
     assert not seen, "blocking calls on the event loop:\n" + "\n".join(

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from server_runs import on_the_server, plan_then_approve
 
-from director.agent.checkpoint import serializer
 from director.agent.server import ServerContext
 from director.errors import UsageError
 
@@ -49,26 +47,14 @@ def test_langgraph_json_names_a_factory_of_the_director_graph() -> None:
 def test_a_server_run_with_json_context_plans_waits_and_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DIRECTOR_PROJECTS_DIR", str(tmp_path / "projects"))
-    monkeypatch.setenv("DIRECTOR_SIM_LATENCY_SCALE", "0")
-    monkeypatch.setenv("DIRECTOR_SIM_FAULTS", "wrong_direction=0,no_motion=0,frozen=0,black=0")
-    graph = _entry_points()["director"]()  # type: ignore[operator]
-    # The server attaches its own checkpointer to the factory's graph.
-    graph = graph.copy({"checkpointer": InMemorySaver(serde=serializer())})
-    config = {"configurable": {"thread_id": "thread-from-the-server"}}
+    graph = on_the_server(
+        _entry_points()["director"](),  # type: ignore[operator]
+        monkeypatch, tmp_path / "projects", "wrong_direction=0,no_motion=0,frozen=0,black=0",
+    )
     context = {"project": "Paper boat", "provider": "sim"}
     brief = {"title": "Paper boat", "target_duration_s": 4,
              "text": "a paper boat drifting down a flooded gutter after rain"}
-
-    async def run() -> tuple[object, object]:
-        async for _ in graph.astream({"brief": brief}, config, context=context):
-            pass
-        waiting = await graph.aget_state(config)
-        async for _ in graph.astream(Command(resume=True), config, context=context):
-            pass
-        return waiting, await graph.aget_state(config)
-
-    waiting, done = asyncio.run(run())
+    waiting, done = asyncio.run(plan_then_approve(graph, brief, context, "thread-from-the-server"))
     assert waiting.next == ("gate",) and waiting.interrupts[0].value["shots"]
     assert not done.next and done.values["cut"] is not None
     folder = tmp_path / "projects" / "paper-boat"

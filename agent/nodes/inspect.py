@@ -7,7 +7,6 @@ revise), not merely the take before it: fixed, improved, unchanged or worse.
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 from langgraph.runtime import Runtime
 
@@ -17,6 +16,7 @@ from director.agent.nodes.revise import fail_count, failing_checks
 from director.agent.state import ShotState
 from director.film import Finding, PromptSpec, QCReport, Revision, Take
 from director.ledger import LedgerEntry
+from director.tools.pools import run_in
 from director.tools.qc.inspector import inspect_take, qc_pool
 
 
@@ -24,11 +24,8 @@ async def take_qc(ctx: RunContext, take: Take, spec: PromptSpec) -> QCReport:
     """Inspect the take's clip against its own request; a take without a clip fails with the
     provider's reason."""
     if take.video_path:
-        return await asyncio.get_running_loop().run_in_executor(
-            qc_pool(),
-            partial(inspect_take, ctx.project.root / take.video_path, take.request,
-                    judge=ctx.judge, spec=spec),
-        )
+        return await run_in(qc_pool(), inspect_take, ctx.project.root / take.video_path,
+                            take.request, judge=ctx.judge, spec=spec)
     # A content refusal asks for different words; any other failure for another roll.
     check, variable = ("policy", "subject") if take.policy else ("provider", "seed")
     return QCReport(

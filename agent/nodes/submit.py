@@ -102,8 +102,10 @@ async def _submit_once(
                 "failure": f"budget: take {attempt} would cost ${cost:.2f}, "
                 f"${spent:.2f} of the ${cap:.2f} cap is spent or committed",
             }
-        kept, waiting = (_first_takes_waiting(ctx, shot, entries)
-                         if cap is not None and attempt > 1 else (0.0, 0))
+        kept, waiting = 0.0, 0
+        if cap is not None and attempt > 1:
+            plan = await asyncio.to_thread(_saved_plan, ctx)
+            kept, waiting = _first_takes_waiting(plan, shot, entries, ctx.reserved_usd)
         if cap is not None and spent + kept + cost > cap + 1e-9:
             # Every shot gets its first take before any shot's retake: a complete cut with
             # one weak shot beats a polished shot and a missing one.
@@ -164,13 +166,17 @@ async def _submit_once(
     return {"request": request, "task": ref}
 
 
-def _first_takes_waiting(ctx: RunContext, shot: int,
-                         entries: list[LedgerEntry]) -> tuple[float, int]:
+def _saved_plan(ctx: RunContext) -> Plan | None:
+    path = ctx.project.plan_path
+    return Plan.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _first_takes_waiting(plan: Plan | None, shot: int, entries: list[LedgerEntry],
+                         reserved: dict[str, float]) -> tuple[float, int]:
     """The plan's price of a first take of every other shot that has not been submitted yet
     (nor failed before submitting), and how many there are."""
-    if not ctx.project.plan_path.exists():
+    if plan is None:
         return 0.0, 0
-    plan = Plan.model_validate_json(ctx.project.plan_path.read_text(encoding="utf-8"))
     started = {shot}
     for entry in entries:
         if entry.kind in ("submit", "failed"):
@@ -178,7 +184,7 @@ def _first_takes_waiting(ctx: RunContext, shot: int,
             started.update(int(m) for m in entry.data.get("members", []))
     # Submissions in progress hold a reservation and are counted in the spend already; a
     # group's reservation is under its lead's key and pays for every member.
-    for key in ctx.reserved_usd:
+    for key in reserved:
         if (parts := parse_take_key(key)) is not None:
             started.add(parts.shot)
             started.update(s.index for s in plan.group_of(parts.shot))
