@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -53,13 +54,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(cli: str, env: dict[str, str], jobs: int, log: Path) -> tuple[Any, str, float]:
+def start_server(cli: str, env: dict[str, str], jobs: int, work: Path) -> tuple[Any, str, float]:
+    """Start `langgraph dev` in `work`, where it keeps its own state files (never the repo),
+    on a copy of langgraph.json whose paths point back into the repo."""
+    config = json.loads((REPO / "langgraph.json").read_text(encoding="utf-8"))
+    config["dependencies"] = [str(REPO)]
+    config["graphs"] = {name: str(REPO / spec.removeprefix("./"))
+                        for name, spec in config["graphs"].items()}
+    (work / "langgraph.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     port = _free_port()
+    log = work / "server.log"
     started = time.monotonic()
     server = subprocess.Popen(
-        [cli, "dev", "--no-browser", "--no-reload", "--port", str(port),
-         "--n-jobs-per-worker", str(jobs)],
-        cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        [cli, "dev", "--config", str(work / "langgraph.json"), "--no-browser", "--no-reload",
+         "--port", str(port), "--n-jobs-per-worker", str(jobs)],
+        cwd=work, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     deadline = started + 120
     while time.monotonic() < deadline:
@@ -151,7 +160,7 @@ def main() -> int:
     if args.strict_msgpack:
         env["LANGGRAPH_STRICT_MSGPACK"] = "true"
     log = work / "server.log"
-    server, url, startup = start_server(cli, env, max(10, args.projects), log)
+    server, url, startup = start_server(cli, env, max(10, args.projects), work)
     failures: list[str] = []
     try:
         alone = asyncio.run(run_project(url, "Alone 0", args.shots, 0))

@@ -57,12 +57,6 @@ def _say_brain(ctx: Any) -> None:
     err.print(f"Brain: {describe() if describe else ctx.brain.name}", highlight=False)
 
 
-def _check_tier(tier: str, provider: str = "") -> str:
-    """Options are checked before any work starts (exit 2 for a bad one)."""
-    check_options(tier, provider, flag="--")
-    return tier
-
-
 def _load(path: Path):
     from director.briefs import load_brief
     from director.tools.fetch import is_url
@@ -177,7 +171,7 @@ def run(
 ) -> None:
     """Plan, approve, render, inspect, retake and cut a brief into a project folder."""
     parsed = _load(brief)
-    _check_tier(tier, provider)
+    check_options(tier, provider, flag="--")  # before any work starts
     root = out_dir or Settings.from_env().projects_dir / slugify(parsed.title)
     project = Project(root)
     # A run stopped before it wrote plan.json has nothing to resume: running again continues
@@ -215,7 +209,7 @@ def plan(
 ) -> None:
     """Plan, write prompts and estimate cost without rendering anything."""
     parsed = _load(brief)
-    _check_tier(tier, provider)
+    check_options(tier, provider, flag="--")  # before any work starts
     with tempfile.TemporaryDirectory(prefix="director-plan-") as tmp:
         project = Project(Path(tmp))
         ctx = make_context(
@@ -310,7 +304,7 @@ def shell(
     or pipe them in; the same commands the chat page and Slack take."""
     from director.ui.shell import run_shell
 
-    _check_tier(tier, provider)
+    check_options(tier, provider, flag="--")  # before any work starts
     code = asyncio.run(
         run_shell(project_dir, Settings.from_env(), console=out, provider=provider, tier=tier)
     )

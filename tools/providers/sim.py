@@ -285,7 +285,7 @@ class SimProvider:
         path, _ = self._paths(task_id)
         # Look-up and write under one lock, so two submissions of one key never both make it.
         with self._lock:
-            task = self._tasks.get(task_id) or _load(path)
+            task = self._recorded(task_id)
             if task is None:  # the same key again names the task already recorded
                 now = time.time()
                 wait = spec.latency_s * (0.6 + 0.8 * _draw(key, "latency"))
@@ -293,25 +293,36 @@ class SimProvider:
                         "ready_at": now + wait * latency_scale(),
                         "faults": task_faults(request, project_of(key))}
                 atomic_write_bytes(path, json.dumps(task, indent=2).encode("utf-8"))
-            self._tasks[task_id] = task
+                self._tasks[task_id] = task
             return task
 
+    def _recorded(self, task_id: str) -> dict[str, Any] | None:
+        """The task as written, read from its file once (a task never changes); call with
+        the lock held."""
+        task = self._tasks.get(task_id)
+        if task is None:
+            task = _load(self._paths(task_id)[0])
+            if task is not None:
+                self._tasks[task_id] = task
+        return task
+
     async def poll(self, ref: TaskRef) -> TaskStatus:
+        # The hot path (every 50 ms per shot) stays on the loop while the simulated latency
+        # runs: a known task needs no file until it is due.
+        with self._lock:
+            task = self._tasks.get(ref.task_id)
+        if task is not None and (waiting := _still_rendering(task)) is not None:
+            return waiting
         return await asyncio.to_thread(self._status, ref.task_id)
 
     def _status(self, task_id: str) -> TaskStatus:
-        path, video = self._paths(task_id)
-        # A task never changes once written: read it once, not on every poll.
+        _, video = self._paths(task_id)
         with self._lock:
-            task = self._tasks.get(task_id) or _load(path)
-            if task is not None:
-                self._tasks[task_id] = task
+            task = self._recorded(task_id)
         if task is None:
             return TaskStatus(state="failed", error=f"unknown sim task {task_id}")
-        wait = task["ready_at"] - task["submitted_at"]
-        left = task["ready_at"] - time.time()
-        if left > 0:
-            return TaskStatus(state="running", progress=round(1 - left / wait, 3) if wait else 0)
+        if (waiting := _still_rendering(task)) is not None:
+            return waiting
         if video.exists():
             return TaskStatus(state="succeeded", progress=1.0, video_url=video.resolve().as_uri())
         job = self._start(task_id, task)
@@ -356,3 +367,12 @@ def _load(path: Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _still_rendering(task: dict[str, Any]) -> TaskStatus | None:
+    """A running status while the task's simulated latency lasts; None once it is due."""
+    wait = task["ready_at"] - task["submitted_at"]
+    left = task["ready_at"] - time.time()
+    if left > 0:
+        return TaskStatus(state="running", progress=round(1 - left / wait, 3) if wait else 0)
+    return None
