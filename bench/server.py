@@ -40,6 +40,8 @@ from langgraph_sdk import get_client
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from workload import lighthouse_brief
 
+from director.project import slugify
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -111,17 +113,10 @@ async def run_project(url: str, title: str, shots: int, offset: int) -> dict[str
 
 
 def cut_seconds(projects_dir: Path, title: str) -> float:
-    folder = next(p for p in projects_dir.iterdir() if p.name == _slug(title))
-    with av.open(str(folder / "final.mp4")) as container:
+    with av.open(str(projects_dir / slugify(title) / "final.mp4")) as container:
         frames = sum(1 for _ in container.decode(video=0))
         rate = container.streams.video[0].average_rate
     return frames / float(rate or 24)
-
-
-def _slug(text: str) -> str:
-    from director.project import slugify
-
-    return slugify(text)
 
 
 def check(outcome: dict[str, Any], projects_dir: Path, shots: int) -> str:
@@ -134,7 +129,7 @@ def check(outcome: dict[str, Any], projects_dir: Path, shots: int) -> str:
         return f"{len(outcome['results'])} of {shots} shots have a result"
     try:
         seconds = cut_seconds(projects_dir, outcome["title"])
-    except (OSError, StopIteration, av.error.FFmpegError) as exc:
+    except (OSError, av.error.FFmpegError) as exc:
         return f"cut does not decode: {exc}"
     return "" if seconds > 0 else "empty cut"
 
